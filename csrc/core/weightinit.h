@@ -1,0 +1,109 @@
+/* weightinit core: the public C11 interface.
+ *
+ * Everything here is plain C over a small view struct; nothing includes
+ * Python.h.  The CPython binding (csrc/binding) turns NumPy arrays, DLPack
+ * capsules and torch tensors into wi_view values and maps the status codes
+ * below to Python exceptions.
+ *
+ * Reproducibility contract: the value written to an element is a pure function
+ * of (key, stream, the element's row-major index in the full logical tensor,
+ * distribution, parameters, dtype).  float16/bfloat16 values are the
+ * round-to-nearest-even of the float32 value for the same index.
+ */
+#ifndef WEIGHTINIT_H
+#define WEIGHTINIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WI_MAX_NDIM 64
+
+typedef enum { WI_F16 = 0, WI_BF16 = 1, WI_F32 = 2, WI_F64 = 3, WI_NDTYPE = 4 } wi_dtype;
+
+typedef enum { WI_UNIFORM = 0, WI_NORMAL = 1, WI_CONSTANT = 2, WI_NDIST = 3 } wi_dist;
+
+typedef enum {
+    WI_OK = 0,
+    WI_E_NDIM,          /* more than WI_MAX_NDIM dimensions, or a negative size */
+    WI_E_DTYPE,         /* dtype not one of wi_dtype */
+    WI_E_OVERLAP,       /* a stride of 0 on a dimension longer than 1 */
+    WI_E_MAYBE_OVERLAP, /* strides that may make two elements share memory */
+    WI_E_TOO_BIG,       /* element count or byte extent does not fit in 63 bits */
+    WI_E_REGION,        /* block does not fit inside the full logical shape */
+    WI_E_FROM_RANGE,    /* uniform: a outside the dtype's finite range (or NaN) */
+    WI_E_TO_RANGE,      /* uniform: b outside the dtype's finite range (or NaN) */
+    WI_E_FROM_GT_TO,    /* uniform: a > b */
+    WI_E_WIDTH,         /* uniform: b - a exceeds the dtype's max */
+    WI_E_STD,           /* normal: std < 0 or NaN */
+    WI_E_CONST_OVERFLOW,/* constant: finite value outside the dtype's range */
+    WI_E_FAN_NDIM,      /* fans: fewer than 2 dimensions */
+    WI_E_NONLINEARITY,  /* gain: unknown nonlinearity */
+    WI_E_ISA            /* dispatch: ISA unknown or not supported by this CPU */
+} wi_status;
+
+/* A strided view of memory.  strides are in bytes and may be negative or
+ * arbitrary; data points at the element with all indices 0. */
+typedef struct {
+    void *data;
+    wi_dtype dtype;
+    int ndim;
+    const int64_t *shape;
+    const int64_t *strides;
+} wi_view;
+
+/* Where the view sits in a larger logical tensor (for sharded init):
+ * full_shape has the view's ndim, offset[d] + shape[d] <= full_shape[d]. */
+typedef struct {
+    const int64_t *full_shape;
+    const int64_t *offset;
+} wi_region;
+
+typedef struct {
+    wi_dist dist;
+    double p0, p1;     /* uniform: a, b.  normal: mean, std.  constant: value, - */
+    uint64_t key;      /* Philox key */
+    uint64_t stream;   /* high 64 bits of the Philox counter */
+} wi_spec;
+
+/* Fill `view` (which is the block `region` of a larger logical tensor, or the
+ * whole tensor when region is NULL).  Validates everything before writing:
+ * on any error nothing is written. */
+wi_status wi_fill(const wi_view *view, const wi_region *region, const wi_spec *spec);
+
+/* Validate parameters alone (the checks wi_fill makes first). */
+wi_status wi_check_params(const wi_spec *spec, wi_dtype dtype);
+
+/* torch's layout: (out, in, *kernel). */
+wi_status wi_fans(int ndim, const int64_t *shape, int64_t *fan_in, int64_t *fan_out);
+
+typedef enum {
+    WI_NL_LINEAR, WI_NL_CONV1D, WI_NL_CONV2D, WI_NL_CONV3D,
+    WI_NL_CONV_TRANSPOSE1D, WI_NL_CONV_TRANSPOSE2D, WI_NL_CONV_TRANSPOSE3D,
+    WI_NL_SIGMOID, WI_NL_TANH, WI_NL_RELU, WI_NL_LEAKY_RELU, WI_NL_SELU,
+    WI_NL_COUNT
+} wi_nonlinearity;
+
+wi_status wi_nonlinearity_from_name(const char *name, wi_nonlinearity *out);
+/* Recommended gain; `negative_slope` is used by leaky_relu only. */
+wi_status wi_gain(wi_nonlinearity nl, double negative_slope, double *gain);
+
+/* Philox4x32-10 on one counter block (exposed for known-answer tests). */
+void wi_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+/* Kernel paths.  wi_isa_init() picks the best path the CPU and OS support,
+ * then the one named by WEIGHTINIT_ISA if set (WI_E_ISA if it cannot run);
+ * wi_isa_set() forces one. */
+wi_status wi_isa_init(void);
+const char *wi_isa_name(void);
+wi_status wi_isa_set(const char *name);
+/* Names of the paths this CPU can run, best last; returns the count. */
+int wi_isa_available(const char **names, int cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

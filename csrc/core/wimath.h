@@ -1,0 +1,201 @@
+/* Bits -> values: the numerics every kernel path shares.
+ *
+ * The scalar functions here are the reference; SIMD kernels evaluate the same
+ * constants with the same operations in the same order (explicit fma, IEEE
+ * add/mul/div/sqrt, exact integer steps), so every path gives identical bits.
+ * Compile with -ffp-contract=off so the compiler adds no fma of its own.
+ *
+ *  uniform f32:  u = (x >> 8) * 2^-24 in [0, 1);  v = min(fma(u, b - a, a), hi)
+ *  uniform f64:  u = (x64 >> 11) * 2^-53;         same form in double
+ *  normal:       Box-Muller.  Radius from one word: u1 in (0, 1], r = sqrt(-2 log u1)
+ *                (float: u1 = fma(float(x), 2^-32, 2^-33), tail to 6.76 sigma;
+ *                 double: u1 = ((x64 >> 12) + 0.5) * 2^-52, tail to 8.6 sigma).
+ *                Angle from another word: 2*pi*k/2^bits, reduced exactly in
+ *                integers to t in [-pi/4, pi/4] and a quadrant.
+ *  log:          x = m * 2^e, m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s),
+ *                s = (m - 1)/(m + 1), as a series in s^2.
+ *  sin, cos:     Taylor series on [-pi/4, pi/4].
+ */
+#ifndef WI_WIMATH_H
+#define WI_WIMATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- float32 constants ---- */
+#define WI_F_SQRT_HALF_BITS 0x3F3504F3u  /* float(sqrt(0.5)) */
+#define WI_F_LN2 0x1.62e430p-1f
+#define WI_F_LOG_C3 (1.0f / 3.0f)
+#define WI_F_LOG_C5 (1.0f / 5.0f)
+#define WI_F_LOG_C7 (1.0f / 7.0f)
+#define WI_F_LOG_C9 (1.0f / 9.0f)
+#define WI_F_LOG_C11 (1.0f / 11.0f)
+#define WI_F_TWO_PI_2M24 0x1.921fb6p-22f /* float(2*pi) * 2^-24 */
+#define WI_F_SIN_C3 (-1.0f / 6.0f)
+#define WI_F_SIN_C5 (1.0f / 120.0f)
+#define WI_F_SIN_C7 (-1.0f / 5040.0f)
+#define WI_F_SIN_C9 (1.0f / 362880.0f)
+#define WI_F_COS_C2 (-1.0f / 2.0f)
+#define WI_F_COS_C4 (1.0f / 24.0f)
+#define WI_F_COS_C6 (-1.0f / 720.0f)
+#define WI_F_COS_C8 (1.0f / 40320.0f)
+#define WI_F_COS_C10 (-1.0f / 3628800.0f)
+
+/* ---- float64 constants (n! below is exact in double up to 18!) ---- */
+#define WI_D_SQRT_HALF_BITS 0x3FE6A09E667F3BCDull
+#define WI_D_LN2 0x1.62e42fefa39efp-1
+#define WI_D_TWO_PI_2M53 0x1.921fb54442d18p-51 /* double(2*pi) * 2^-53 */
+
+static const double wi_d_log_c[11] = { /* 1/(2k+1), k = 11 .. 1 (Horner order) */
+    1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
+    1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3};
+static const double wi_d_sin_c[8] = { /* (-1)^k/(2k+1)!, k = 8 .. 1 */
+    1.0 / 355687428096000.0, -1.0 / 1307674368000.0, 1.0 / 6227020800.0,
+    -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0};
+static const double wi_d_cos_c[9] = { /* (-1)^k/(2k)!, k = 9 .. 1 */
+    -1.0 / 6402373705728000.0, 1.0 / 20922789888000.0, -1.0 / 87178291200.0,
+    1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0,
+    1.0 / 24.0, -1.0 / 2.0};
+
+static inline uint32_t wi_f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float wi_u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint64_t wi_d2u(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
+static inline double wi_u2d(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+
+/* ---- float32 ---- */
+
+static inline float wi_uniform01_f32(uint32_t x) { return (float)(x >> 8) * 0x1p-24f; }
+
+/* log(x) for positive normal x. */
+static inline float wi_log_f32(float x)
+{
+    uint32_t ix = wi_f2u(x) - WI_F_SQRT_HALF_BITS;
+    int32_t e = (int32_t)ix >> 23;
+    float m = wi_u2f((ix & 0x007FFFFFu) + WI_F_SQRT_HALF_BITS);
+    float f = m - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float p = fmaf(WI_F_LOG_C11, z, WI_F_LOG_C9);
+    p = fmaf(p, z, WI_F_LOG_C7);
+    p = fmaf(p, z, WI_F_LOG_C5);
+    p = fmaf(p, z, WI_F_LOG_C3);
+    float hs = s + s;
+    float logm = fmaf(hs * z, p, hs);
+    return fmaf((float)e, WI_F_LN2, logm);
+}
+
+static inline float wi_bm_radius_f32(uint32_t x)
+{
+    float u1 = fmaf((float)x, 0x1p-32f, 0x1p-33f);
+    return sqrtf(-2.0f * wi_log_f32(u1));
+}
+
+/* cos and sin of 2*pi*(x >> 8)/2^24. */
+static inline void wi_cossin_2pi_f32(uint32_t x, float *c_out, float *s_out)
+{
+    int32_t k = (int32_t)(x >> 8);
+    int32_t q = (k + (1 << 21)) >> 22; /* nearest quarter turn, 0..4 */
+    float t = (float)(k - (q << 22)) * WI_F_TWO_PI_2M24;
+    float t2 = t * t;
+    float ps = fmaf(WI_F_SIN_C9, t2, WI_F_SIN_C7);
+    ps = fmaf(ps, t2, WI_F_SIN_C5);
+    ps = fmaf(ps, t2, WI_F_SIN_C3);
+    float s = fmaf(t * t2, ps, t);
+    float pc = fmaf(WI_F_COS_C10, t2, WI_F_COS_C8);
+    pc = fmaf(pc, t2, WI_F_COS_C6);
+    pc = fmaf(pc, t2, WI_F_COS_C4);
+    pc = fmaf(pc, t2, WI_F_COS_C2);
+    float c = fmaf(t2, pc, 1.0f);
+    switch (q & 3) {
+    case 0: *c_out = c; *s_out = s; break;
+    case 1: *c_out = -s; *s_out = c; break;
+    case 2: *c_out = -c; *s_out = -s; break;
+    default: *c_out = s; *s_out = -c; break;
+    }
+}
+
+/* ---- float64 ---- */
+
+static inline double wi_uniform01_f64(uint64_t x) { return (double)(x >> 11) * 0x1p-53; }
+
+static inline double wi_log_f64(double x)
+{
+    uint64_t ix = wi_d2u(x) - WI_D_SQRT_HALF_BITS;
+    int32_t e = (int32_t)((int64_t)ix >> 52);
+    double m = wi_u2d((ix & 0x000FFFFFFFFFFFFFull) + WI_D_SQRT_HALF_BITS);
+    double f = m - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double p = wi_d_log_c[0];
+    for (int i = 1; i < 11; i++)
+        p = fma(p, z, wi_d_log_c[i]);
+    double hs = s + s;
+    double logm = fma(hs * z, p, hs);
+    return fma((double)e, WI_D_LN2, logm);
+}
+
+static inline double wi_bm_radius_f64(uint64_t x)
+{
+    double u1 = ((double)(x >> 12) + 0.5) * 0x1p-52;
+    return sqrt(-2.0 * wi_log_f64(u1));
+}
+
+/* cos and sin of 2*pi*(x >> 11)/2^53. */
+static inline void wi_cossin_2pi_f64(uint64_t x, double *c_out, double *s_out)
+{
+    int64_t k = (int64_t)(x >> 11);
+    int64_t q = (k + ((int64_t)1 << 50)) >> 51;
+    double t = (double)(k - (q << 51)) * WI_D_TWO_PI_2M53;
+    double t2 = t * t;
+    double ps = wi_d_sin_c[0];
+    for (int i = 1; i < 8; i++)
+        ps = fma(ps, t2, wi_d_sin_c[i]);
+    double s = fma(t * t2, ps, t);
+    double pc = wi_d_cos_c[0];
+    for (int i = 1; i < 9; i++)
+        pc = fma(pc, t2, wi_d_cos_c[i]);
+    double c = fma(t2, pc, 1.0);
+    switch (q & 3) {
+    case 0: *c_out = c; *s_out = s; break;
+    case 1: *c_out = -s; *s_out = c; break;
+    case 2: *c_out = -c; *s_out = -s; break;
+    default: *c_out = s; *s_out = -c; break;
+    }
+}
+
+/* ---- narrowing, round to nearest even (what F16C and torch's c10 do) ---- */
+
+static inline uint16_t wi_f32_to_bf16(float f)
+{
+    uint32_t x = wi_f2u(f);
+    if ((x & 0x7FFFFFFFu) > 0x7F800000u)
+        return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */
+    return (uint16_t)((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
+}
+
+static inline uint16_t wi_f32_to_f16(float f)
+{
+    uint32_t x = wi_f2u(f);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t ax = x & 0x7FFFFFFFu;
+    if (ax > 0x7F800000u) /* NaN: quiet, top payload bits kept */
+        return (uint16_t)(sign | 0x7E00u | ((ax >> 13) & 0x3FFu));
+    if (ax >= 0x477FF000u) /* >= 65520 rounds to infinity */
+        return (uint16_t)(sign | 0x7C00u);
+    if (ax >= 0x38800000u) /* normal half: rebias exponent by 112, round at bit 13 */
+        return (uint16_t)(sign | ((ax - 0x38000000u + 0xFFFu + ((ax >> 13) & 1u)) >> 13));
+    if (ax < 0x33000000u) /* at most 2^-25: rounds to zero */
+        return (uint16_t)sign;
+    /* subnormal half: count units of 2^-24 */
+    uint32_t mant = (ax & 0x007FFFFFu) | 0x00800000u;
+    uint32_t shift = 126u - (ax >> 23);
+    uint32_t q = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1u);
+    uint32_t half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (q & 1u)))
+        q++;
+    return (uint16_t)(sign | q);
+}
+
+#endif
