@@ -1,0 +1,38 @@
+"""weightinit: torch.nn.init, filled in place by a C core.
+
+``import weightinit as init`` where you had ``import torch.nn.init as init``:
+the same functions, signatures, errors and warnings, on torch CPU tensors of
+every float dtype, NumPy arrays and DLPack objects.  Each element's value is a
+pure function of (seed, stream, its index in the full logical tensor), so a
+seed fixes the result bit for bit whatever the memory layout, block
+decomposition or kernel path.
+
+Importing weightinit does not import torch.
+"""
+
+from ._api import (
+    _calculate_correct_fan,
+    _calculate_fan_in_and_fan_out,
+    calculate_gain,
+    constant_,
+    kaiming_normal_,
+    kaiming_uniform_,
+    normal_,
+    ones_,
+    uniform_,
+    xavier_normal_,
+    xavier_uniform_,
+    zeros_,
+)
+from ._core import available_isas, isa, set_isa
+from ._random import Generator, default_generator, initial_seed, manual_seed, seed
+from ._target import Block, block
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
+    "Block", "block", "isa", "set_isa", "available_isas",
+]

@@ -1,0 +1,318 @@
+"""torch.nn.init's functions, with its signatures, checks, errors and warnings.
+
+Each function computes its distribution's parameters exactly as torch does
+(same Python float arithmetic, same order of checks) and hands the fill to
+the C core.  Torch tensors weightinit does not fill itself (see
+``_target.torch_fallback``) go to torch.nn.init unchanged.
+"""
+
+import math
+import sys
+import warnings
+
+from . import _core
+from ._target import Block, fill, float_arg, torch_fallback, _torch_info
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "_calculate_fan_in_and_fan_out", "_calculate_correct_fan",
+]
+
+
+def _nn_init():
+    return sys.modules["torch"].nn.init
+
+
+def calculate_gain(nonlinearity, param=None):
+    r"""Return the recommended gain for a nonlinearity (torch's table).
+
+    ================= =======================================================
+    nonlinearity      gain
+    ================= =======================================================
+    linear, conv*     :math:`1`
+    sigmoid           :math:`1`
+    tanh              :math:`5/3`
+    relu              :math:`\sqrt{2}`
+    leaky_relu        :math:`\sqrt{2 / (1 + \text{negative\_slope}^2)}`
+    selu              :math:`3/4`
+    ================= =======================================================
+
+    For self-normalising networks (SELU) use ``'linear'``: weights with
+    variance ``1/N`` are what keeps activations at the fixed point; the
+    ``'selu'`` gain trades that for steadier gradients.
+
+    Args:
+        nonlinearity: a name from the table (an ``nn.functional`` name)
+        param: negative_slope for ``'leaky_relu'`` (default 0.01)
+
+    Returns the int 1 for linear, conv* and sigmoid, as torch does.
+
+    Example:
+        >>> weightinit.calculate_gain("leaky_relu", 0.2)
+        1.3867504905630728
+    """
+    slope = 0.0
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, int) or isinstance(param, float):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+    return _core.gain(nonlinearity, slope)
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    r"""Fill ``tensor`` in place from :math:`\mathcal{U}(a, b)`.
+
+    Values lie in ``[a, b)`` in float32/float64; float16 and bfloat16 hold
+    the float32 value rounded to nearest even, which may equal ``b``.
+
+    Args:
+        tensor: a torch.Tensor, numpy.ndarray, DLPack object or Block
+        a: lower bound
+        b: upper bound
+        generator: torch.Generator, numpy.random.Generator or
+            weightinit.Generator (default: torch's default generator for
+            torch tensors, weightinit's for anything else)
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.uniform_(w)
+    """
+    if torch_fallback(tensor):
+        return _nn_init().uniform_(tensor, a, b, generator)
+    a = float_arg(a, "uniform_", "from", 1)
+    b = float_arg(b, "uniform_", "to", 2)
+    return fill(tensor, _core.UNIFORM, a, b, generator, "uniform_")
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    r"""Fill ``tensor`` in place from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
+
+    Args:
+        tensor: a torch.Tensor, numpy.ndarray, DLPack object or Block
+        mean: the mean
+        std: the standard deviation (>= 0)
+        generator: as for uniform_
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.normal_(w)
+    """
+    if torch_fallback(tensor):
+        return _nn_init().normal_(tensor, mean, std, generator)
+    mean = float_arg(mean, "normal_", "mean", 1)
+    std = float_arg(std, "normal_", "std", 2)
+    return fill(tensor, _core.NORMAL, mean, std, generator, "normal_")
+
+
+def _fill_value(val):
+    """A fill value under torch's fill_ rules: a real or complex number or a
+    0-d tensor."""
+    import numpy as np
+
+    if isinstance(val, (bool, int)):
+        if not -(1 << 63) <= val < (1 << 64):
+            raise OverflowError("int too big to convert")
+        return val
+    if isinstance(val, (float, complex, np.number, np.bool_)):
+        return val
+    info = _torch_info()
+    if info is not None and isinstance(val, info.Tensor):
+        if val.dim() != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {val.dim()} dimensions.")
+        return val.item()
+    name = type(val).__name__ if type(val).__module__ == "builtins" else \
+        f"{type(val).__module__}.{type(val).__name__}"
+    raise TypeError(
+        f"fill_() received an invalid combination of arguments - got ({name}), but expected one of:\n"
+        f" * (Tensor value)\n      didn't match because some of the arguments have invalid types: (!{name}!)\n"
+        f" * (Number value)\n      didn't match because some of the arguments have invalid types: (!{name}!)\n")
+
+
+def _constant(tensor, val, torch_fn):
+    """constant_/ones_/zeros_: torch tensors go to torch's own fill_ (already at
+    memory bandwidth, every dtype); NumPy float arrays and DLPack objects to
+    the core; other NumPy dtypes take NumPy's assignment."""
+    import numpy as np
+
+    target = tensor.tensor if type(tensor) is Block else tensor
+    info = _torch_info()
+    if info is not None and isinstance(target, info.Tensor):
+        torch_fn(target)
+        return tensor
+    val = _fill_value(val)
+    if isinstance(target, np.ndarray) and target.dtype.kind != "f":
+        target[...] = val
+        return tensor
+    if isinstance(val, complex) or np.iscomplexobj(val):
+        if val.imag != 0:
+            raise RuntimeError("value cannot be converted to type float without overflow")
+        val = val.real
+    return fill(tensor, _core.CONSTANT, float(val), 0.0, None, "fill_")
+
+
+def constant_(tensor, val):
+    r"""Fill ``tensor`` in place with ``val``.
+
+    Args:
+        tensor: a torch.Tensor, numpy.ndarray, DLPack object or Block
+        val: the value
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.constant_(w, 0.3)
+    """
+    return _constant(tensor, val, lambda t: _nn_init().constant_(t, val))
+
+
+def ones_(tensor):
+    r"""Fill ``tensor`` in place with 1.
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.ones_(w)
+    """
+    return _constant(tensor, 1.0, lambda t: _nn_init().ones_(t))
+
+
+def zeros_(tensor):
+    r"""Fill ``tensor`` in place with 0.
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.zeros_(w)
+    """
+    return _constant(tensor, 0.0, lambda t: _nn_init().zeros_(t))
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) for a weight laid out (out, in, *kernel):
+    fan_in = in * prod(kernel), fan_out = out * prod(kernel)."""
+    return _core.fans(tensor.shape)
+
+
+def _calculate_correct_fan(tensor, mode):
+    """fan_in or fan_out of ``tensor`` by ``mode`` ('fan_in' or 'fan_out', any case)."""
+    mode = mode.lower()
+    valid_modes = ["fan_in", "fan_out"]
+    if mode not in valid_modes:
+        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    r"""Fill ``tensor`` with Xavier/Glorot uniform values (Glorot & Bengio, 2010):
+    :math:`\mathcal{U}(-a, a)` with
+
+    .. math::
+        a = \text{gain} \times \sqrt{\frac{6}{\text{fan\_in} + \text{fan\_out}}}
+
+    Args:
+        tensor: at least 2-D; a torch.Tensor, numpy.ndarray, DLPack object or Block
+        gain: scaling factor
+        generator: as for uniform_
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.xavier_uniform_(w, gain=weightinit.calculate_gain("relu"))
+    """
+    if torch_fallback(tensor):
+        return _nn_init().xavier_uniform_(tensor, gain, generator)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return fill(tensor, _core.UNIFORM, -a, a, generator, "uniform_")
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    r"""Fill ``tensor`` with Xavier/Glorot normal values (Glorot & Bengio, 2010):
+    :math:`\mathcal{N}(0, \text{std}^2)` with
+
+    .. math::
+        \text{std} = \text{gain} \times \sqrt{\frac{2}{\text{fan\_in} + \text{fan\_out}}}
+
+    Args:
+        tensor: at least 2-D; a torch.Tensor, numpy.ndarray, DLPack object or Block
+        gain: scaling factor
+        generator: as for uniform_
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.xavier_normal_(w)
+    """
+    if torch_fallback(tensor):
+        return _nn_init().xavier_normal_(tensor, gain, generator)
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return fill(tensor, _core.NORMAL, 0.0, std, generator, "normal_")
+
+
+_KAIMING_MODE_DOC = """
+    Args:
+        tensor: at least 2-D; a torch.Tensor, numpy.ndarray, DLPack object or Block
+        a: negative slope of the rectifier after this layer (used with
+            ``'leaky_relu'`` only)
+        mode: ``'fan_in'`` (default) keeps the variance of activations in the
+            forward pass; ``'fan_out'`` keeps that of gradients in the backward pass
+        nonlinearity: an ``nn.functional`` name; meant for ``'relu'`` or
+            ``'leaky_relu'`` (default)
+        generator: as for uniform_
+
+    Fans assume torch's layout ``(out_features, in_features, *kernel)``, i.e.
+    ``x @ w.T``; for a weight used as ``x @ w`` pass ``w.T``.  A tensor with no
+    elements is left as is, with torch's warning.
+"""
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    return gain / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if torch_fallback(tensor):
+        return _nn_init().kaiming_uniform_(tensor, a, mode, nonlinearity, generator)
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return fill(tensor, _core.UNIFORM, -bound, bound, generator, "uniform_")
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if torch_fallback(tensor):
+        return _nn_init().kaiming_normal_(tensor, a, mode, nonlinearity, generator)
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    return fill(tensor, _core.NORMAL, 0.0, std, generator, "normal_")
+
+
+kaiming_uniform_.__doc__ = r"""Fill ``tensor`` with Kaiming/He uniform values (He et al., 2015):
+    :math:`\mathcal{U}(-\text{bound}, \text{bound})` with
+
+    .. math::
+        \text{bound} = \text{gain} \times \sqrt{\frac{3}{\text{fan\_mode}}}
+""" + _KAIMING_MODE_DOC + """
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")
+"""
+
+kaiming_normal_.__doc__ = r"""Fill ``tensor`` with Kaiming/He normal values (He et al., 2015):
+    :math:`\mathcal{N}(0, \text{std}^2)` with
+
+    .. math::
+        \text{std} = \frac{\text{gain}}{\sqrt{\text{fan\_mode}}}
+""" + _KAIMING_MODE_DOC + """
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+"""

@@ -1,0 +1,154 @@
+"""Where a fill's (key, stream) comes from.
+
+Every fill is keyed by a 64-bit Philox key and a 64-bit stream.  A torch
+tensor takes its key from a torch.Generator (torch's default one when
+``generator`` is None) so that ``torch.manual_seed`` governs it as it governs
+torch.nn.init; other targets take it from weightinit's own Generator.  A
+NumPy Generator is accepted as well.
+"""
+
+import os
+import sys
+import threading
+
+__all__ = ["Generator", "default_generator", "manual_seed", "initial_seed", "seed"]
+
+_MASK = (1 << 64) - 1
+_MIN_SEED = -(1 << 63)
+# torch's default CPU seed: without manual_seed a fresh process is
+# deterministic, as it is with torch.
+_DEFAULT_SEED = 67280421310721
+
+
+def _check_seed(seed):
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        try:
+            seed = int(seed.__index__())
+        except AttributeError:
+            raise TypeError(f"seed must be an int, not {type(seed).__name__}") from None
+    if not _MIN_SEED <= seed <= _MASK:
+        raise RuntimeError(f"seed must be in [-2**63, 2**64), got {seed}")
+    return seed & _MASK
+
+
+class Generator:
+    """weightinit's generator: a seed and a count of the fills drawn from it.
+
+    Fill number *n* from ``Generator(seed)`` uses Philox key ``seed`` and
+    stream *n*, so a sequence of calls is reproducible from the seed alone and
+    the same on every machine, thread count and kernel path.  Thread-safe.
+
+    ``Generator()`` takes its seed from the OS.
+    """
+
+    __slots__ = ("_seed", "_stream", "_lock")
+
+    def __init__(self, seed=None):
+        self._lock = threading.Lock()
+        self.manual_seed(int.from_bytes(os.urandom(8), "little") if seed is None else seed)
+
+    def manual_seed(self, seed):
+        """Reset to ``seed`` (an int in [-2**63, 2**64)); returns self."""
+        seed = _check_seed(seed)
+        with self._lock:
+            self._seed = seed
+            self._stream = 0
+        return self
+
+    def initial_seed(self):
+        """The seed (as an unsigned 64-bit int)."""
+        return self._seed
+
+    def seed(self):
+        """Reseed from the OS and return the new seed."""
+        s = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(s)
+        return s
+
+    def get_state(self):
+        """(seed, number of fills drawn so far)."""
+        with self._lock:
+            return (self._seed, self._stream)
+
+    def set_state(self, state):
+        """Restore a state from get_state()."""
+        seed, stream = state
+        seed = _check_seed(seed)
+        if not 0 <= stream <= _MASK:
+            raise ValueError(f"stream must be in [0, 2**64), got {stream}")
+        with self._lock:
+            self._seed = seed
+            self._stream = stream
+
+    def _draw(self):
+        with self._lock:
+            stream = self._stream
+            self._stream = (stream + 1) & _MASK
+        return self._seed, stream
+
+    def __repr__(self):
+        seed, stream = self.get_state()
+        return f"weightinit.Generator(seed={seed}, stream={stream})"
+
+
+default_generator = Generator(_DEFAULT_SEED)
+
+
+def manual_seed(seed):
+    """Seed weightinit's default generator (used for NumPy arrays and other
+    non-torch targets when ``generator`` is None); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed():
+    """The seed of weightinit's default generator."""
+    return default_generator.initial_seed()
+
+
+def seed():
+    """Reseed weightinit's default generator from the OS; returns the seed."""
+    return default_generator.seed()
+
+
+_tls = threading.local()
+
+
+def _torch_draw(torch, gen):
+    # One 63-bit draw from the torch generator: it advances the generator, so
+    # later torch and weightinit calls see fresh values.
+    t = getattr(_tls, "key", None)
+    if t is None:
+        with torch.inference_mode(False):
+            t = _tls.key = torch.empty((), dtype=torch.int64)
+    return t.random_(generator=gen).item()
+
+
+def _check_generator(generator, fname):
+    """TypeError unless generator is None or a generator weightinit can draw from."""
+    if generator is None or type(generator) is Generator:
+        return
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(generator, torch.Generator):
+        return
+    np_random = sys.modules.get("numpy.random")
+    if np_random is not None and isinstance(generator, np_random.Generator):
+        return
+    raise TypeError(
+        f"{fname}(): argument 'generator' must be torch.Generator, numpy.random.Generator "
+        f"or weightinit.Generator, not {type(generator).__name__}"
+    )
+
+
+def draw(generator, torch_default):
+    """(key, stream) for one fill.  ``torch_default``: the torch module when
+    the target is a torch tensor (so None means torch's default generator)."""
+    if generator is None:
+        if torch_default is not None:
+            return _torch_draw(torch_default, torch_default.default_generator), 0
+        return default_generator._draw()
+    if type(generator) is Generator:
+        return generator._draw()
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(generator, torch.Generator):
+        return _torch_draw(torch, generator), 0
+    return generator.bit_generator.random_raw(), 0

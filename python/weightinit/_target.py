@@ -1,0 +1,234 @@
+"""What can be filled, and how each kind of target reaches the C core.
+
+* numpy.ndarray (float16/32/64, complex as interleaved pairs): straight to
+  the core through the NumPy C API.
+* torch.Tensor on the CPU (float16, bfloat16, float32, float64, complex):
+  a raw (data_ptr, dtype, shape, strides) view; written without autograd,
+  then the version counter is bumped as torch's in-place ops do.
+* Anything else with ``__dlpack__``: a DLPack capsule.
+* Block: a block of a larger logical tensor (sharded init).
+
+torch is never imported here: a tensor can only exist once the user has
+imported torch, so ``sys.modules`` is consulted instead.
+"""
+
+import math
+import operator
+import sys
+
+import numpy as np
+
+from . import _core
+from ._random import _check_generator, draw
+
+__all__ = ["Block", "block", "fill", "torch_fallback", "float_arg"]
+
+_NP_CODES = {np.dtype(np.float16): _core.F16, np.dtype(np.float32): _core.F32,
+             np.dtype(np.float64): _core.F64}
+_NP_COMPLEX = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
+# c10 names of the dtypes torch refuses to sample, for its NotImplementedError text
+_C10_NAMES = {"b1": "Bool", "i1": "Char", "u1": "Byte", "i2": "Short", "u2": "UInt16",
+              "i4": "Int", "u4": "UInt32", "i8": "Long", "u8": "UInt64"}
+_KERNEL_NAMES = {_core.UNIFORM: "check_uniform_bounds", _core.NORMAL: "normal_kernel_cpu"}
+
+
+class _TorchInfo:
+    """What weightinit needs from torch, looked up once torch is in use."""
+
+    def __init__(self, torch):
+        self.torch = torch
+        self.Tensor = torch.Tensor
+        self.codes = {torch.float16: _core.F16, torch.bfloat16: _core.BF16,
+                      torch.float32: _core.F32, torch.float64: _core.F64}
+        self.complex = {torch.complex64, torch.complex128}
+        self.strided = torch.strided
+        self.increment_version = torch.autograd.graph.increment_version
+        self.plain = {}  # class -> True when torch's overrides do not apply to it
+
+    def is_plain(self, cls):
+        plain = self.plain.get(cls)
+        if plain is None:
+            torch = self.torch
+            tf = getattr(cls.__torch_function__, "__func__", cls.__torch_function__)
+            plain = (tf in (torch.Tensor.__torch_function__.__func__,
+                            torch._C._disabled_torch_function_impl)
+                     and cls.__torch_dispatch__ is torch.Tensor.__torch_dispatch__)
+            self.plain[cls] = plain
+        return plain
+
+
+_info = None
+
+
+def _torch_info():
+    """_TorchInfo if torch has been imported, else None."""
+    global _info
+    if _info is None:
+        torch = sys.modules.get("torch")
+        if torch is None or not hasattr(torch, "Tensor"):
+            return None
+        _info = _TorchInfo(torch)
+    return _info
+
+
+class Block:
+    """A tensor that is the block ``[offset, offset + tensor.shape)`` of a
+    larger logical tensor of shape ``full_shape``.
+
+    Every weightinit function accepts a Block in place of a tensor and gives
+    it exactly the values that block gets when a tensor of ``full_shape`` is
+    filled whole with the same seed; fans (xavier_*, kaiming_*) come from
+    ``full_shape``.  Use it to initialise shards of a model on each rank
+    without materialising the full weight.  Functions return the Block.
+    """
+
+    __slots__ = ("tensor", "shape", "offset")
+
+    def __init__(self, tensor, full_shape, offset):
+        local = tuple(tensor.shape)
+        full = tuple(operator.index(s) for s in full_shape)
+        off = tuple(operator.index(o) for o in offset)
+        if len(full) != len(local) or len(off) != len(local):
+            raise ValueError(
+                f"block: full_shape {full} and offset {off} need {len(local)} entries, "
+                f"one per dimension of the tensor of shape {local}")
+        for d, (n, f, o) in enumerate(zip(local, full, off)):
+            if o < 0 or f < 0 or o + n > f:
+                raise ValueError(
+                    f"block: dimension {d}: offset {o} + size {n} does not fit in full size {f}")
+        self.tensor = tensor
+        self.shape = full
+        self.offset = off
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def dim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return (f"weightinit.Block(shape={tuple(self.tensor.shape)}, offset={self.offset}, "
+                f"full_shape={self.shape})")
+
+
+def block(tensor, full_shape, offset):
+    """``Block(tensor, full_shape, offset)``: see Block."""
+    return Block(tensor, full_shape, offset)
+
+
+def torch_fallback(tensor):
+    """True for torch tensors weightinit leaves to torch itself: meta and
+    non-CPU devices, tensor subclasses with __torch_function__ or
+    __torch_dispatch__ (DTensor, ...), sparse layouts, conjugate or negative
+    views, dtypes other than the float and complex ones, and inference tensors
+    outside inference mode (torch raises for those)."""
+    if type(tensor) is np.ndarray or type(tensor) is Block:
+        return False
+    info = _torch_info()
+    if info is None or not isinstance(tensor, info.Tensor):
+        return False
+    if not info.is_plain(type(tensor)) or not tensor.is_cpu or tensor.layout is not info.strided:
+        return True
+    if tensor.dtype not in info.codes and tensor.dtype not in info.complex:
+        return True
+    if tensor.is_conj() or tensor.is_neg():
+        return True
+    return tensor.is_inference() and not info.torch.is_inference_mode_enabled()
+
+
+def _type_name(x):
+    t = type(x)
+    if t.__module__ in ("builtins", None) or t.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
+def float_arg(x, fname, name, pos):
+    """A float argument under torch's argument parser rules: Python and NumPy
+    real scalars and 0-d tensors are accepted; anything else is a TypeError."""
+    if type(x) is float:
+        return x
+    if isinstance(x, (int, float, np.floating, np.integer, np.bool_)):
+        return float(x)
+    info = _torch_info()
+    if info is not None and isinstance(x, info.Tensor) and x.dim() == 0:
+        return float(x.item())
+    raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
+
+
+def _numpy_view(arr, dist, fname):
+    """(array the core can fill, std scale): complex as (..., 2) real pairs."""
+    if arr.dtype in _NP_CODES:
+        return arr, 1.0
+    real = _NP_COMPLEX.get(arr.dtype)
+    if real is not None:
+        return arr[..., None].view(real), 1.0 / math.sqrt(2.0)
+    c10 = _C10_NAMES.get(arr.dtype.str[1:])
+    if c10 is not None and dist in _KERNEL_NAMES:
+        raise NotImplementedError(f"\"{_KERNEL_NAMES[dist]}\" not implemented for '{c10}'")
+    raise TypeError(f"{fname}(): tensor dtype {arr.dtype} is not supported; "
+                    "use float16, float32, float64, complex64 or complex128")
+
+
+def _region(blk, extra):
+    if blk is None:
+        return None, None
+    return blk.shape + extra, blk.offset + (0,) * len(extra)
+
+
+def _key(dist, generator, torch):
+    return (0, 0) if dist == _core.CONSTANT else draw(generator, torch)
+
+
+def fill(tensor, dist, p0, p1, generator, fname):
+    """Fill ``tensor`` (ndarray, CPU torch tensor, __dlpack__ object or Block
+    of one) with UNIFORM(p0, p1), NORMAL(p0, p1) or CONSTANT(p0); returns it."""
+    if dist != _core.CONSTANT:
+        _check_generator(generator, fname)
+    blk = None
+    target = tensor
+    if type(target) is Block:
+        blk = target
+        target = blk.tensor
+
+    if isinstance(target, np.ndarray):
+        view, scale = _numpy_view(target, dist, fname)
+        if dist == _core.NORMAL:
+            p1 *= scale
+        full, off = _region(blk, view.shape[target.ndim:])
+        key, stream = _key(dist, generator, None)
+        _core.fill(view, dist, p0, p1, key, stream, full, off)
+        return tensor
+
+    info = _torch_info()
+    if info is not None and isinstance(target, info.Tensor):
+        if blk is not None and torch_fallback(target):
+            raise TypeError(f"{fname}(): a Block must wrap a CPU tensor with a float or complex dtype")
+        extra = ()
+        if target.dtype in info.complex:
+            target = info.torch.view_as_real(target)
+            extra = (2,)
+            if dist == _core.NORMAL:
+                p1 = p1 / math.sqrt(2.0)
+        code = info.codes[target.dtype]
+        _core.check(dist, p0, p1, code)
+        key, stream = _key(dist, generator, info.torch)
+        full, off = _region(blk, extra)
+        _core.fill((target.data_ptr(), code, target.shape, target.stride()),
+                   dist, p0, p1, key, stream, full, off)
+        info.increment_version(tensor.tensor if blk is not None else tensor)
+        return tensor
+
+    if hasattr(target, "__dlpack__"):
+        try:
+            capsule = target.__dlpack__(max_version=(1, 0))
+        except TypeError:
+            capsule = target.__dlpack__()
+        key, stream = _key(dist, generator, None)
+        full, off = _region(blk, ())
+        _core.fill(capsule, dist, p0, p1, key, stream, full, off)
+        return tensor
+
+    raise TypeError(f"{fname}(): tensor must be a torch.Tensor, a numpy.ndarray or an object "
+                    f"with __dlpack__, not {_type_name(target)}")
