@@ -1,0 +1,238 @@
+"""What can be filled and what is refused: refusals leave the target
+byte-for-byte unchanged; autograd sees the in-place change as it does for
+torch.nn.init; DLPack, Parameters, subclasses, meta tensors; the GIL is
+released; importing weightinit does not import torch."""
+
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.init as tinit
+
+import weightinit as wi
+from conftest import bits
+
+RANDOM = [("uniform_", {}), ("normal_", {}), ("xavier_uniform_", {}), ("xavier_normal_", {}),
+          ("kaiming_uniform_", {}), ("kaiming_normal_", {})]
+
+
+def refused(name, kwargs, target, exc):
+    snapshot = bits(target.detach() if isinstance(target, torch.Tensor) else target)
+    with pytest.raises(exc):
+        getattr(wi, name)(target, **kwargs)
+    after = bits(target.detach() if isinstance(target, torch.Tensor) else target)
+    assert np.array_equal(snapshot, after)
+
+
+@pytest.mark.parametrize("name,kwargs", RANDOM)
+def test_read_only_arrays_are_refused(name, kwargs):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    a.setflags(write=False)
+    refused(name, kwargs, a, ValueError)
+    b = np.broadcast_to(np.ones((1, 4), np.float64), (3, 4))
+    refused(name, kwargs, b, ValueError)
+
+
+@pytest.mark.parametrize("name,kwargs", RANDOM)
+def test_overlapping_memory_is_refused(name, kwargs):
+    base = torch.arange(3.0).reshape(3, 1)
+    refused(name, kwargs, base.expand(3, 4), RuntimeError)
+    refused(name, kwargs, torch.arange(20.0).as_strided((4, 4), (1, 1)), RuntimeError)
+    arr = np.arange(20.0)
+    refused(name, kwargs, np.lib.stride_tricks.as_strided(arr, (4, 4), (8, 8)), RuntimeError)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_integer_and_bool_arrays_are_refused_like_torch(dtype):
+    a = np.arange(12).astype(dtype).reshape(3, 4)
+    t = torch.from_numpy(a.copy())
+    for name in ["uniform_", "normal_", "kaiming_uniform_"]:
+        with pytest.raises(Exception) as theirs:
+            getattr(tinit, name)(t.clone())
+        refused(name, {}, a, type(theirs.value))
+        assert type(theirs.value) is NotImplementedError
+
+
+@pytest.mark.parametrize("target", [[1.0, 2.0], None, "abc", 3.0, np.float32(2.0)])
+def test_objects_that_are_not_tensors_are_refused(target):
+    with pytest.raises((TypeError, AttributeError)):
+        wi.uniform_(target)
+
+
+def test_other_numpy_dtypes_and_byte_order():
+    refused("normal_", {}, np.array(["a", "b"]), TypeError)
+    refused("normal_", {}, np.zeros(4, dtype=">f4"), TypeError)
+
+
+def test_bad_arguments_leave_the_target_untouched():
+    for dtype in [torch.float32, torch.bfloat16]:
+        t = torch.randn(4, 5).to(dtype)
+        refused("uniform_", {"a": 1.0, "b": 0.0}, t, RuntimeError)
+        refused("normal_", {"std": -1.0}, t, RuntimeError)
+        refused("uniform_", {"generator": "seed"}, t, TypeError)
+
+
+@pytest.mark.parametrize("name,kwargs", RANDOM)
+def test_version_counter_moves_like_torch(name, kwargs):
+    ours, theirs = torch.empty(6, 7), torch.empty(6, 7)
+    v0 = ours._version
+    getattr(wi, name)(ours, **kwargs)
+    getattr(tinit, name)(theirs, **kwargs)
+    assert ours._version - v0 == theirs._version - v0 == 1
+
+
+@pytest.mark.parametrize("init", [wi, tinit])
+def test_reinitialising_a_tensor_saved_for_backward_breaks_backward(init):
+    w = torch.nn.Parameter(torch.randn(3, 3))
+    x = torch.randn(3, 3, requires_grad=True)
+    y = (w * x).sum()  # mul saves w for backward
+    init.kaiming_uniform_(w)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_parameters_stay_leaves_that_require_grad():
+    lin = torch.nn.Linear(20, 30)
+    out = wi.kaiming_uniform_(lin.weight, a=5 ** 0.5)
+    assert out is lin.weight
+    assert lin.weight.requires_grad and lin.weight.is_leaf and lin.weight.grad_fn is None
+    lin(torch.randn(2, 20)).sum().backward()
+    assert lin.weight.grad is not None
+
+
+def test_view_of_a_parameter_and_no_grad_context():
+    p = torch.nn.Parameter(torch.zeros(8, 8))
+    with torch.no_grad():
+        wi.normal_(p[2:6, ::2])
+    assert (p[2:6, ::2] != 0).all() and (p[:2] == 0).all()
+    wi.uniform_(p[0])  # outside no_grad, as torch.nn.init allows
+    assert (p[0] != 0).all()
+
+
+def test_inference_mode():
+    with torch.inference_mode():
+        t = torch.empty(10)
+        wi.normal_(t)
+        assert t.abs().sum() > 0
+    outside = outcome_type(lambda: wi.normal_(t)), outcome_type(lambda: tinit.normal_(t))
+    assert outside[0] == outside[1] == RuntimeError
+
+
+def outcome_type(fn):
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return type(e)
+    return None
+
+
+class _DL:
+    def __init__(self, t):
+        self.t = t
+        self.shape = tuple(t.shape)
+
+    def __dlpack__(self, **kwargs):
+        return self.t.__dlpack__(**kwargs)
+
+
+def test_dlpack_objects_are_filled_and_capsules_consumed_once():
+    t = torch.zeros(40, 30, dtype=torch.bfloat16)
+    for _ in range(200):  # every capsule is released exactly once
+        wi.normal_(_DL(t))
+    assert (t != 0).float().mean() > 0.99
+    ref = torch.empty(40, 30, dtype=torch.bfloat16)
+    wi.normal_(ref, generator=wi.Generator(9))
+    wi.normal_(_DL(t), generator=wi.Generator(9))
+    assert torch.equal(t, ref)
+    cap = torch.zeros(3).__dlpack__()
+    wi._core.fill(cap, wi._core.UNIFORM, 0.0, 1.0, 1, 0)
+    with pytest.raises(ValueError, match="consumed"):
+        wi._core.fill(cap, wi._core.UNIFORM, 0.0, 1.0, 1, 0)
+
+
+def test_dlpack_versioned_capsule_and_strides():
+    t = torch.zeros(10, 12).t()[::2]  # non-contiguous
+    cap = t.__dlpack__(max_version=(1, 0))
+    wi._core.fill(cap, wi._core.NORMAL, 0.0, 1.0, 5, 0)
+    ref = torch.empty(6, 10)
+    wi._core.fill((ref.data_ptr(), wi._core.F32, ref.shape, ref.stride()), wi._core.NORMAL, 0.0, 1.0, 5, 0)
+    assert torch.equal(t, ref)
+
+
+class Tagged(torch.Tensor):
+    seen = []
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        cls.seen.append(getattr(func, "__name__", str(func)))
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def test_subclasses_with_torch_function_go_through_torch():
+    t = torch.empty(4, 4).as_subclass(Tagged)
+    Tagged.seen.clear()
+    wi.uniform_(t)
+    assert "uniform_" in Tagged.seen
+
+
+def test_meta_tensors_behave_as_in_torch():
+    for name, kwargs in RANDOM:
+        m = torch.empty(5, 6, device="meta")
+        assert getattr(wi, name)(m, **kwargs) is m
+    for args in [(1.0, 0.0), ("x",)]:
+        ours = outcome_type(lambda: wi.uniform_(torch.empty(3, device="meta"), *args))
+        theirs = outcome_type(lambda: tinit.uniform_(torch.empty(3, device="meta"), *args))
+        assert ours == theirs
+
+
+def test_zero_element_tensors():
+    for shape in [(0,), (0, 5), (5, 0, 3)]:
+        assert wi.uniform_(torch.empty(shape)).numel() == 0
+        assert wi.normal_(np.empty(shape)).size == 0
+    for shape in [(0, 5), (5, 0, 3)]:
+        for target in [torch.empty(shape), np.empty(shape)]:
+            with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+                wi.kaiming_normal_(target)
+
+
+def test_the_gil_is_released_while_filling():
+    big = np.empty(1 << 25, np.float32)
+    done = threading.Event()
+    started = threading.Event()
+    ticks = [0]
+
+    def spin():
+        started.set()
+        while not done.is_set():
+            ticks[0] += 1
+
+    th = threading.Thread(target=spin)
+    th.start()
+    started.wait()
+    t0 = time.perf_counter()
+    before = ticks[0]
+    wi.normal_(big)
+    during = ticks[0] - before
+    elapsed = time.perf_counter() - t0
+    done.set()
+    th.join()
+    # A fill that held the GIL would freeze the spinning thread for its whole duration.
+    assert elapsed > 0.02
+    assert during > 1000
+
+
+def test_import_does_not_import_torch():
+    code = "import sys, weightinit, numpy as np; weightinit.normal_(np.empty(3)); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_isa_selection():
+    assert wi.isa() in wi.available_isas()
+    assert "scalar" in wi.available_isas()
+    with pytest.raises(ValueError):
+        wi.set_isa("no-such-isa")
