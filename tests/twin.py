@@ -66,12 +66,14 @@ def from_bits_f64(u):
 
 # ---- float32 numerics (wimath.h) ----
 
-LOG32 = [F32(1) / F32(n) for n in (11, 9, 7, 5, 3)]
+LOG32 = [F32(float.fromhex(h)) for h in (
+    "-0x1.38b578p-4", "0x1.055b68p-3", "-0x1.0d8542p-3", "0x1.22da1ep-3",
+    "-0x1.547244p-3", "0x1.99a008p-3", "-0x1.000226p-2", "0x1.555554p-2")]
 SIN32 = [F32(1) / F32(362880), F32(-1) / F32(5040), F32(1) / F32(120), F32(-1) / F32(6)]
 COS32 = [F32(-1) / F32(3628800), F32(1) / F32(40320), F32(-1) / F32(720), F32(1) / F32(24),
          F32(-1) / F32(2)]
 LN2_32 = F32(float.fromhex("0x1.62e430p-1"))
-TWO_PI_2M24 = F32(float.fromhex("0x1.921fb6p-22"))
+QUARTER_PI_2M24 = F32(float.fromhex("0x1.921fb6p-25"))
 
 
 def log32(x):
@@ -80,13 +82,10 @@ def log32(x):
     e >>= 23
     m = from_bits_f32((ix & 0x007FFFFF) + 0x3F3504F3)
     f = m - F32(1)
-    s = f / (F32(2) + f)
-    z = s * s
-    p = fma32(LOG32[0], z, LOG32[1])
+    p = fma32(LOG32[0], f, LOG32[1])
     for c in LOG32[2:]:
-        p = fma32(p, z, c)
-    hs = s + s
-    logm = fma32(hs * z, p, hs)
+        p = fma32(p, f, c)
+    logm = fma32(f * f, fma32(f, p, F32(-0.5)), f)
     return fma32(F32(e), LN2_32, logm)
 
 
@@ -95,14 +94,15 @@ def radius32(x):
     return np.sqrt(F32(-2) * log32(u1))
 
 
-def _quadrant(c, s, q):
-    return [(c, s), (-s, c), (-c, -s), (s, -c)][q & 3]
+def _octant(c, s, y, bits):
+    """Bit bits-3 of y swaps (c, s); bits-1 and bits-2 negate them."""
+    if (y >> (bits - 3)) & 1:
+        c, s = s, c
+    return (-c if (y >> (bits - 1)) & 1 else c), (-s if (y >> (bits - 2)) & 1 else s)
 
 
-def cossin32(x):
-    k = x >> 8
-    q = (k + (1 << 21)) >> 22
-    t = F32(k - (q << 22)) * TWO_PI_2M24
+def direction32(y):
+    t = F32((y >> 5) & 0xFFFFFF) * QUARTER_PI_2M24
     t2 = t * t
     ps = fma32(SIN32[0], t2, SIN32[1])
     for c in SIN32[2:]:
@@ -112,7 +112,7 @@ def cossin32(x):
     for c in COS32[2:]:
         pc = fma32(pc, t2, c)
     c = fma32(t2, pc, F32(1))
-    return _quadrant(c, s, q)
+    return _octant(c, s, y, 32)
 
 
 # ---- float64 numerics ----
@@ -123,7 +123,7 @@ SIN64 = [1.0 / 355687428096000.0, -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1
 COS64 = [-1.0 / 6402373705728000.0, 1.0 / 20922789888000.0, -1.0 / 87178291200.0,
          1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0, 1.0 / 24.0, -1.0 / 2.0]
 LN2_64 = float.fromhex("0x1.62e42fefa39efp-1")
-TWO_PI_2M53 = float.fromhex("0x1.921fb54442d18p-51")
+QUARTER_PI_2M53 = float.fromhex("0x1.921fb54442d18p-54")
 
 
 def log64(x):
@@ -146,10 +146,8 @@ def radius64(x):
     return np.sqrt(F64(-2.0) * log64(u1))
 
 
-def cossin64(x):
-    k = x >> 11
-    q = (k + (1 << 50)) >> 51
-    t = F64(k - (q << 51)) * TWO_PI_2M53
+def direction64(y):
+    t = F64((y >> 8) & ((1 << 53) - 1)) * QUARTER_PI_2M53
     t2 = t * t
     ps = F64(SIN64[0])
     for c in SIN64[1:]:
@@ -159,7 +157,7 @@ def cossin64(x):
     for c in COS64[1:]:
         pc = fma64(pc, t2, c)
     c = fma64(t2, pc, 1.0)
-    return _quadrant(c, s, q)
+    return _octant(c, s, y, 64)
 
 
 # ---- fills ----
@@ -178,24 +176,26 @@ def uniform_params(a, b, dtype):
 
 
 def value(dist, p0, p1, key, stream, i, dtype):
-    """The float32 (f16/bf16/f32) or float64 value of logical index i."""
+    """The float32 (f16/bf16/f32) or float64 value of logical index i, by the
+    group mapping of csrc/core/kernels.h."""
     if dtype == "f64":
-        r = _words(key, stream, i >> 1)
-        x0, x1 = r[0] | (r[1] << 32), r[2] | (r[3] << 32)
+        g, o = divmod(i, 16)
+        half, j = divmod(o, 8)
+        r = _words(key, stream, 8 * g + j)
+        x, y = r[0] | (r[1] << 32), r[2] | (r[3] << 32)
         if dist == "uniform":
             lo, w, hi = uniform_params(p0, p1, dtype)
-            y = fma64(F64((x0, x1)[i & 1] >> 11) * 2.0**-53, w, lo)
-            return y if y < hi else hi
-        rad = radius64(x0)
-        c, s = cossin64(x1)
-        return fma64(rad * (c, s)[i & 1], F64(p1), F64(p0))
-    r = _words(key, stream, i >> 2)
-    lane = i & 3
+            v = fma64(F64((x, y)[half] >> 11) * 2.0**-53, w, lo)
+            return v if v < hi else hi
+        c, s = direction64(y)
+        return fma64(radius64(x) * F64(p1), (c, s)[half], F64(p0))
+    g, o = divmod(i, 32)
+    half, l = divmod(o, 16)
+    r = _words(key, stream, 8 * g + l // 2)
+    xw, yw = r[l % 2], r[2 + l % 2]
     if dist == "uniform":
         lo, w, hi = uniform_params(p0, p1, dtype)
-        y = fma32(F32(r[lane] >> 8) * F32(2.0**-24), w, lo)
-        return y if y < hi else hi
-    pair = lane & 2
-    rad = radius32(r[pair])
-    c, s = cossin32(r[pair + 1])
-    return fma32(rad * (c, s)[lane & 1], F32(p1), F32(p0))
+        v = fma32(F32((xw, yw)[half] >> 8) * F32(2.0**-24), w, lo)
+        return v if v < hi else hi
+    c, s = direction32(yw)
+    return fma32(radius32(xw) * F32(p1), (c, s)[half], F32(p0))

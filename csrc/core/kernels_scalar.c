@@ -1,100 +1,113 @@
-/* Scalar kernels: the reference path every SIMD path must match bit for bit,
- * and the path used on CPUs without AVX2.  One Philox block at a time. */
+/* Scalar kernels: the reference every SIMD path must match bit for bit, and
+ * the path for CPUs without AVX2.  One Philox block at a time; the element
+ * mapping is the group layout described in kernels.h. */
 #include <string.h>
 
 #include "kernels.h"
 #include "philox.h"
 #include "wimath.h"
 
-static inline void philox_at(const wi_params *p, uint64_t block, uint32_t r[4])
+/* The 8 blocks of group g as xw/yw words (see kernels.h). */
+static void group_words(const wi_params *p, uint64_t g, uint32_t xw[16], uint32_t yw[16])
 {
-    wi_philox_block((uint32_t)block, (uint32_t)(block >> 32), p->stream[0], p->stream[1],
-                    p->key[0], p->key[1], r);
+    for (unsigned j = 0; j < 8; j++) {
+        uint64_t block = 8 * g + j;
+        uint32_t r[4];
+        wi_philox_block((uint32_t)block, (uint32_t)(block >> 32), (uint32_t)p->stream,
+                        (uint32_t)(p->stream >> 32), p->rk0[0], p->rk1[0], r);
+        xw[2 * j] = r[0];
+        xw[2 * j + 1] = r[1];
+        yw[2 * j] = r[2];
+        yw[2 * j + 1] = r[3];
+    }
 }
 
-/* The four float32 values of one block. */
-static inline void block_f32(wi_dist dist, const wi_params *p, const uint32_t r[4], float v[4])
+static inline float uniform32(const wi_params *p, uint32_t x)
 {
-    if (dist == WI_UNIFORM) {
-        for (int l = 0; l < 4; l++) {
-            float y = fmaf(wi_uniform01_f32(r[l]), p->width32, p->lo32);
-            v[l] = y < p->hi32 ? y : p->hi32;
+    float y = fmaf(wi_uniform01_f32(x), p->width32, p->lo32);
+    return y < p->hi32 ? y : p->hi32;
+}
+
+static inline double uniform64(const wi_params *p, uint64_t x)
+{
+    double y = fma(wi_uniform01_f64(x), p->width64, p->lo64);
+    return y < p->hi64 ? y : p->hi64;
+}
+
+/* The 32 float32 values of group g. */
+static void group_f32(wi_dist dist, const wi_params *p, uint64_t g, float v[WI_GROUP32])
+{
+    uint32_t xw[16], yw[16];
+    group_words(p, g, xw, yw);
+    for (unsigned l = 0; l < 16; l++) {
+        if (dist == WI_UNIFORM) {
+            v[l] = uniform32(p, xw[l]);
+            v[16 + l] = uniform32(p, yw[l]);
+        } else {
+            float c, s, rs = wi_bm_radius_f32(xw[l]) * p->width32;
+            wi_direction_f32(yw[l], &c, &s);
+            v[l] = fmaf(rs, c, p->lo32);
+            v[16 + l] = fmaf(rs, s, p->lo32);
         }
-        return;
-    }
-    for (int l = 0; l < 4; l += 2) {
-        float c, s;
-        float rad = wi_bm_radius_f32(r[l]);
-        wi_cossin_2pi_f32(r[l + 1], &c, &s);
-        v[l] = fmaf(rad * c, p->width32, p->lo32);
-        v[l + 1] = fmaf(rad * s, p->width32, p->lo32);
     }
 }
 
-/* The two float64 values of one block. */
-static inline void block_f64(wi_dist dist, const wi_params *p, const uint32_t r[4], double v[2])
+static void group_f64(wi_dist dist, const wi_params *p, uint64_t g, double v[WI_GROUP64])
 {
-    uint64_t x0 = r[0] | ((uint64_t)r[1] << 32);
-    uint64_t x1 = r[2] | ((uint64_t)r[3] << 32);
-    if (dist == WI_UNIFORM) {
-        double y0 = fma(wi_uniform01_f64(x0), p->width64, p->lo64);
-        double y1 = fma(wi_uniform01_f64(x1), p->width64, p->lo64);
-        v[0] = y0 < p->hi64 ? y0 : p->hi64;
-        v[1] = y1 < p->hi64 ? y1 : p->hi64;
-        return;
+    uint32_t xw[16], yw[16];
+    group_words(p, g, xw, yw);
+    for (unsigned j = 0; j < 8; j++) {
+        uint64_t x = xw[2 * j] | ((uint64_t)xw[2 * j + 1] << 32);
+        uint64_t y = yw[2 * j] | ((uint64_t)yw[2 * j + 1] << 32);
+        if (dist == WI_UNIFORM) {
+            v[j] = uniform64(p, x);
+            v[8 + j] = uniform64(p, y);
+        } else {
+            double c, s, rs = wi_bm_radius_f64(x) * p->width64;
+            wi_direction_f64(y, &c, &s);
+            v[j] = fma(rs, c, p->lo64);
+            v[8 + j] = fma(rs, s, p->lo64);
+        }
     }
-    double c, s;
-    double rad = wi_bm_radius_f64(x0);
-    wi_cossin_2pi_f64(x1, &c, &s);
-    v[0] = fma(rad * c, p->width64, p->lo64);
-    v[1] = fma(rad * s, p->width64, p->lo64);
 }
 
-static inline void store_f32(unsigned char *o, float v) { memcpy(o, &v, 4); }
-static inline void store_f16(unsigned char *o, float v) { uint16_t h = wi_f32_to_f16(v); memcpy(o, &h, 2); }
-static inline void store_bf16(unsigned char *o, float v) { uint16_t h = wi_f32_to_bf16(v); memcpy(o, &h, 2); }
-
-#define WI_GEN32(NAME, DIST, SIZE, STORE)                                              \
-    static void NAME(const wi_params *p, uint64_t start, size_t n, void *out)         \
-    {                                                                                  \
-        unsigned char *o = out;                                                        \
-        uint64_t i = start, end = start + n;                                           \
-        while (i < end) {                                                              \
-            uint32_t r[4];                                                             \
-            float v[4];                                                                \
-            philox_at(p, i >> 2, r);                                                   \
-            block_f32(DIST, p, r, v);                                                  \
-            for (unsigned l = (unsigned)(i & 3u); l < 4 && i < end; l++, i++, o += SIZE) \
-                STORE(o, v[l]);                                                        \
-        }                                                                              \
+#define SCALAR_GROUPS32(NAME, DIST, T, CONVERT)                                  \
+    static void NAME(const wi_params *p, uint64_t group, size_t count, void *out) \
+    {                                                                            \
+        T *o = out;                                                              \
+        for (size_t k = 0; k < count; k++, o += WI_GROUP32) {                    \
+            float v[WI_GROUP32];                                                 \
+            group_f32(DIST, p, group + k, v);                                    \
+            for (unsigned l = 0; l < WI_GROUP32; l++) {                          \
+                T h = CONVERT(v[l]);                                             \
+                memcpy(o + l, &h, sizeof h);                                     \
+            }                                                                    \
+        }                                                                        \
     }
 
-WI_GEN32(uniform_f32, WI_UNIFORM, 4, store_f32)
-WI_GEN32(uniform_f16, WI_UNIFORM, 2, store_f16)
-WI_GEN32(uniform_bf16, WI_UNIFORM, 2, store_bf16)
-WI_GEN32(normal_f32, WI_NORMAL, 4, store_f32)
-WI_GEN32(normal_f16, WI_NORMAL, 2, store_f16)
-WI_GEN32(normal_bf16, WI_NORMAL, 2, store_bf16)
+#define AS_IS(x) (x)
+SCALAR_GROUPS32(scalar_uniform_f32, WI_UNIFORM, float, AS_IS)
+SCALAR_GROUPS32(scalar_uniform_f16, WI_UNIFORM, uint16_t, wi_f32_to_f16)
+SCALAR_GROUPS32(scalar_uniform_bf16, WI_UNIFORM, uint16_t, wi_f32_to_bf16)
+SCALAR_GROUPS32(scalar_normal_f32, WI_NORMAL, float, AS_IS)
+SCALAR_GROUPS32(scalar_normal_f16, WI_NORMAL, uint16_t, wi_f32_to_f16)
+SCALAR_GROUPS32(scalar_normal_bf16, WI_NORMAL, uint16_t, wi_f32_to_bf16)
 
-#define WI_GEN64(NAME, DIST)                                                           \
-    static void NAME(const wi_params *p, uint64_t start, size_t n, void *out)         \
-    {                                                                                  \
-        unsigned char *o = out;                                                        \
-        uint64_t i = start, end = start + n;                                           \
-        while (i < end) {                                                              \
-            uint32_t r[4];                                                             \
-            double v[2];                                                               \
-            philox_at(p, i >> 1, r);                                                   \
-            block_f64(DIST, p, r, v);                                                  \
-            for (unsigned l = (unsigned)(i & 1u); l < 2 && i < end; l++, i++, o += 8)  \
-                memcpy(o, &v[l], 8);                                                   \
-        }                                                                              \
+#define SCALAR_GROUPS64(NAME, DIST)                                              \
+    static void NAME(const wi_params *p, uint64_t group, size_t count, void *out) \
+    {                                                                            \
+        unsigned char *o = out;                                                  \
+        for (size_t k = 0; k < count; k++, o += 8 * WI_GROUP64) {                \
+            double v[WI_GROUP64];                                                \
+            group_f64(DIST, p, group + k, v);                                    \
+            memcpy(o, v, sizeof v);                                              \
+        }                                                                        \
     }
 
-WI_GEN64(uniform_f64, WI_UNIFORM)
-WI_GEN64(normal_f64, WI_NORMAL)
+SCALAR_GROUPS64(scalar_uniform_f64, WI_UNIFORM)
+SCALAR_GROUPS64(scalar_normal_f64, WI_NORMAL)
 
-static void constant_2(const wi_params *p, uint64_t start, size_t n, void *out)
+void wi_constant_2(const wi_params *p, uint64_t start, size_t n, void *out)
 {
     uint16_t b = (uint16_t)p->bits;
     unsigned char *o = out;
@@ -103,7 +116,7 @@ static void constant_2(const wi_params *p, uint64_t start, size_t n, void *out)
         memcpy(o + 2 * i, &b, 2);
 }
 
-static void constant_4(const wi_params *p, uint64_t start, size_t n, void *out)
+void wi_constant_4(const wi_params *p, uint64_t start, size_t n, void *out)
 {
     uint32_t b = (uint32_t)p->bits;
     unsigned char *o = out;
@@ -112,7 +125,7 @@ static void constant_4(const wi_params *p, uint64_t start, size_t n, void *out)
         memcpy(o + 4 * i, &b, 4);
 }
 
-static void constant_8(const wi_params *p, uint64_t start, size_t n, void *out)
+void wi_constant_8(const wi_params *p, uint64_t start, size_t n, void *out)
 {
     unsigned char *o = out;
     (void)start;
@@ -120,17 +133,7 @@ static void constant_8(const wi_params *p, uint64_t start, size_t n, void *out)
         memcpy(o + 8 * i, &p->bits, 8);
 }
 
-const wi_kernel_table wi_kernels_scalar = {
-    "scalar",
-    {
-        [WI_UNIFORM] = {[WI_F16] = uniform_f16, [WI_BF16] = uniform_bf16,
-                        [WI_F32] = uniform_f32, [WI_F64] = uniform_f64},
-        [WI_NORMAL] = {[WI_F16] = normal_f16, [WI_BF16] = normal_bf16,
-                       [WI_F32] = normal_f32, [WI_F64] = normal_f64},
-        [WI_CONSTANT] = {[WI_F16] = constant_2, [WI_BF16] = constant_2,
-                         [WI_F32] = constant_4, [WI_F64] = constant_8},
-    },
-};
+WI_DEFINE_TABLE(wi_kernels_scalar, "scalar", scalar);
 
 void wi_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {

@@ -10,9 +10,16 @@
  *  normal:       Box-Muller.  Radius from one word: u1 in (0, 1], r = sqrt(-2 log u1)
  *                (float: u1 = fma(float(x), 2^-32, 2^-33), tail to 6.76 sigma;
  *                 double: u1 = ((x64 >> 12) + 0.5) * 2^-52, tail to 8.6 sigma).
- *                Angle from another word: 2*pi*k/2^bits, reduced exactly in
- *                integers to t in [-pi/4, pi/4] and a quadrant.
- *  log:          x = m * 2^e, m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s),
+ *                Angle from another word: its top three bits pick the octant
+ *                (bit 31/63 negates the cos output, bit 30/62 the sin output,
+ *                bit 29/61 swaps them) and the next 24/53 bits give t in
+ *                [0, pi/4); the 8 symmetries of the square map the octant onto
+ *                the circle, so the angle is uniform.  Outputs are
+ *                fma(r * std, cos or sin, mean).
+ *  log:          x = m * 2^e, m in [sqrt(1/2), sqrt(2)), f = m - 1.  float32:
+ *                log m = f - f^2/2 + f^3 P(f), P a degree-7 minimax fit made for
+ *                this file (Remez on the relative error; 0.11 ulp before
+ *                rounding), no division.  float64: log m = 2 atanh(s),
  *                s = (m - 1)/(m + 1), as a series in s^2.
  *  sin, cos:     Taylor series on [-pi/4, pi/4].
  */
@@ -26,12 +33,15 @@
 /* ---- float32 constants ---- */
 #define WI_F_SQRT_HALF_BITS 0x3F3504F3u  /* float(sqrt(0.5)) */
 #define WI_F_LN2 0x1.62e430p-1f
-#define WI_F_LOG_C3 (1.0f / 3.0f)
-#define WI_F_LOG_C5 (1.0f / 5.0f)
-#define WI_F_LOG_C7 (1.0f / 7.0f)
-#define WI_F_LOG_C9 (1.0f / 9.0f)
-#define WI_F_LOG_C11 (1.0f / 11.0f)
-#define WI_F_TWO_PI_2M24 0x1.921fb6p-22f /* float(2*pi) * 2^-24 */
+#define WI_F_LOG_P0 0x1.555554p-2f
+#define WI_F_LOG_P1 -0x1.000226p-2f
+#define WI_F_LOG_P2 0x1.99a008p-3f
+#define WI_F_LOG_P3 -0x1.547244p-3f
+#define WI_F_LOG_P4 0x1.22da1ep-3f
+#define WI_F_LOG_P5 -0x1.0d8542p-3f
+#define WI_F_LOG_P6 0x1.055b68p-3f
+#define WI_F_LOG_P7 -0x1.38b578p-4f
+#define WI_F_QUARTER_PI_2M24 0x1.921fb6p-25f /* float(pi/4) * 2^-24 */
 #define WI_F_SIN_C3 (-1.0f / 6.0f)
 #define WI_F_SIN_C5 (1.0f / 120.0f)
 #define WI_F_SIN_C7 (-1.0f / 5040.0f)
@@ -45,7 +55,7 @@
 /* ---- float64 constants (n! below is exact in double up to 18!) ---- */
 #define WI_D_SQRT_HALF_BITS 0x3FE6A09E667F3BCDull
 #define WI_D_LN2 0x1.62e42fefa39efp-1
-#define WI_D_TWO_PI_2M53 0x1.921fb54442d18p-51 /* double(2*pi) * 2^-53 */
+#define WI_D_QUARTER_PI_2M53 0x1.921fb54442d18p-54 /* double(pi/4) * 2^-53 */
 
 static const double wi_d_log_c[11] = { /* 1/(2k+1), k = 11 .. 1 (Horner order) */
     1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
@@ -74,14 +84,14 @@ static inline float wi_log_f32(float x)
     int32_t e = (int32_t)ix >> 23;
     float m = wi_u2f((ix & 0x007FFFFFu) + WI_F_SQRT_HALF_BITS);
     float f = m - 1.0f;
-    float s = f / (2.0f + f);
-    float z = s * s;
-    float p = fmaf(WI_F_LOG_C11, z, WI_F_LOG_C9);
-    p = fmaf(p, z, WI_F_LOG_C7);
-    p = fmaf(p, z, WI_F_LOG_C5);
-    p = fmaf(p, z, WI_F_LOG_C3);
-    float hs = s + s;
-    float logm = fmaf(hs * z, p, hs);
+    float p = fmaf(WI_F_LOG_P7, f, WI_F_LOG_P6);
+    p = fmaf(p, f, WI_F_LOG_P5);
+    p = fmaf(p, f, WI_F_LOG_P4);
+    p = fmaf(p, f, WI_F_LOG_P3);
+    p = fmaf(p, f, WI_F_LOG_P2);
+    p = fmaf(p, f, WI_F_LOG_P1);
+    p = fmaf(p, f, WI_F_LOG_P0);
+    float logm = fmaf(f * f, fmaf(f, p, -0.5f), f);
     return fmaf((float)e, WI_F_LN2, logm);
 }
 
@@ -91,12 +101,10 @@ static inline float wi_bm_radius_f32(uint32_t x)
     return sqrtf(-2.0f * wi_log_f32(u1));
 }
 
-/* cos and sin of 2*pi*(x >> 8)/2^24. */
-static inline void wi_cossin_2pi_f32(uint32_t x, float *c_out, float *s_out)
+/* The Box-Muller direction of angle word y: (cos, sin) of a uniform angle. */
+static inline void wi_direction_f32(uint32_t y, float *c_out, float *s_out)
 {
-    int32_t k = (int32_t)(x >> 8);
-    int32_t q = (k + (1 << 21)) >> 22; /* nearest quarter turn, 0..4 */
-    float t = (float)(k - (q << 22)) * WI_F_TWO_PI_2M24;
+    float t = (float)((y >> 5) & 0xFFFFFFu) * WI_F_QUARTER_PI_2M24;
     float t2 = t * t;
     float ps = fmaf(WI_F_SIN_C9, t2, WI_F_SIN_C7);
     ps = fmaf(ps, t2, WI_F_SIN_C5);
@@ -107,12 +115,9 @@ static inline void wi_cossin_2pi_f32(uint32_t x, float *c_out, float *s_out)
     pc = fmaf(pc, t2, WI_F_COS_C4);
     pc = fmaf(pc, t2, WI_F_COS_C2);
     float c = fmaf(t2, pc, 1.0f);
-    switch (q & 3) {
-    case 0: *c_out = c; *s_out = s; break;
-    case 1: *c_out = -s; *s_out = c; break;
-    case 2: *c_out = -c; *s_out = -s; break;
-    default: *c_out = s; *s_out = -c; break;
-    }
+    int swap = (y >> 29) & 1;
+    *c_out = wi_u2f(wi_f2u(swap ? s : c) ^ (y & 0x80000000u));
+    *s_out = wi_u2f(wi_f2u(swap ? c : s) ^ ((y << 1) & 0x80000000u));
 }
 
 /* ---- float64 ---- */
@@ -141,12 +146,9 @@ static inline double wi_bm_radius_f64(uint64_t x)
     return sqrt(-2.0 * wi_log_f64(u1));
 }
 
-/* cos and sin of 2*pi*(x >> 11)/2^53. */
-static inline void wi_cossin_2pi_f64(uint64_t x, double *c_out, double *s_out)
+static inline void wi_direction_f64(uint64_t y, double *c_out, double *s_out)
 {
-    int64_t k = (int64_t)(x >> 11);
-    int64_t q = (k + ((int64_t)1 << 50)) >> 51;
-    double t = (double)(k - (q << 51)) * WI_D_TWO_PI_2M53;
+    double t = (double)((y >> 8) & 0x1FFFFFFFFFFFFFull) * WI_D_QUARTER_PI_2M53;
     double t2 = t * t;
     double ps = wi_d_sin_c[0];
     for (int i = 1; i < 8; i++)
@@ -156,12 +158,9 @@ static inline void wi_cossin_2pi_f64(uint64_t x, double *c_out, double *s_out)
     for (int i = 1; i < 9; i++)
         pc = fma(pc, t2, wi_d_cos_c[i]);
     double c = fma(t2, pc, 1.0);
-    switch (q & 3) {
-    case 0: *c_out = c; *s_out = s; break;
-    case 1: *c_out = -s; *s_out = c; break;
-    case 2: *c_out = -c; *s_out = -s; break;
-    default: *c_out = s; *s_out = -c; break;
-    }
+    int swap = (y >> 61) & 1;
+    *c_out = wi_u2d(wi_d2u(swap ? s : c) ^ (y & 0x8000000000000000ull));
+    *s_out = wi_u2d(wi_d2u(swap ? c : s) ^ ((y << 1) & 0x8000000000000000ull));
 }
 
 /* ---- narrowing, round to nearest even (what F16C and torch's c10 do) ---- */
