@@ -573,6 +573,34 @@ static PyObject *py_available_isas(PyObject *mod, PyObject *unused)
     return t;
 }
 
+static PyObject *py_get_num_threads(PyObject *mod, PyObject *unused)
+{
+    int n;
+    (void)mod;
+    (void)unused;
+    Py_BEGIN_ALLOW_THREADS /* may wait for a running fill */
+    n = wi_get_num_threads();
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLong(n);
+}
+
+static PyObject *py_set_num_threads(PyObject *mod, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    (void)mod;
+
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n < 1) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads: n must be >= 1, got %ld", n);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    wi_set_num_threads(n > 1024 ? 1024 : (int)n);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"fill", (PyCFunction)(void (*)(void))py_fill, METH_FASTCALL, fill_doc},
     {"check", (PyCFunction)(void (*)(void))py_check, METH_FASTCALL, check_doc},
@@ -582,6 +610,10 @@ static PyMethodDef methods[] = {
     {"isa", py_isa, METH_NOARGS, "The kernel path in use."},
     {"set_isa", py_set_isa, METH_O, "Force a kernel path by name (see available_isas)."},
     {"available_isas", py_available_isas, METH_NOARGS, "Kernel paths this CPU can run, best last."},
+    {"get_num_threads", py_get_num_threads, METH_NOARGS,
+     "Threads a large fill uses (the caller included); results never depend on it."},
+    {"set_num_threads", py_set_num_threads, METH_O,
+     "Set the threads a large fill uses (>= 1); results never depend on it."},
     {NULL, NULL, 0, NULL},
 };
 

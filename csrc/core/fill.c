@@ -9,9 +9,14 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "philox.h"
+#include "pool.h"
 #include "wimath.h"
 
 #define WI_CHUNK 512          /* elements staged per strided run piece */
+#define WI_PAR_CHUNK (1u << 16) /* elements per parallel task (fixed: results never depend on it) */
+#define WI_PAR_MIN (1u << 18)   /* smaller fills stay on the calling thread */
+#define WI_NT_BYTES (16u << 20) /* fills this large stream their stores past the caches */
 #define WI_LIMIT (1ull << 62) /* element counts and byte extents stay below this */
 
 static double dtype_max(wi_dtype dtype)
@@ -64,11 +69,14 @@ static void prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p)
 {
     double a = spec->p0, b = spec->p1;
 
+    uint32_t k0 = (uint32_t)spec->key, k1 = (uint32_t)(spec->key >> 32);
+
     memset(p, 0, sizeof *p);
-    p->key[0] = (uint32_t)spec->key;
-    p->key[1] = (uint32_t)(spec->key >> 32);
-    p->stream[0] = (uint32_t)spec->stream;
-    p->stream[1] = (uint32_t)(spec->stream >> 32);
+    for (int r = 0; r < WI_ROUNDS; r++, k0 += WI_PHILOX_W0, k1 += WI_PHILOX_W1) {
+        p->rk0[r] = k0;
+        p->rk1[r] = k1;
+    }
+    p->stream = spec->stream;
     switch (spec->dist) {
     case WI_UNIFORM: {
         float a32 = (float)a, b32 = (float)b;
@@ -200,34 +208,87 @@ typedef struct {
     wi_gen_fn gen;
     const wi_params *p;
     size_t itemsize;
-} run_ctx;
+    /* outer dimensions, innermost first: size, byte stride, logical stride */
+    int nout;
+    int64_t on[WI_MAX_NDIM], oms[WI_MAX_NDIM];
+    uint64_t ols[WI_MAX_NDIM];
+    /* runs: run_n consecutive logical indices, byte stride run_ms */
+    uint64_t run_n;
+    int64_t run_ms;
+    uint64_t base;
+    unsigned char *data;
+    uint64_t numel;
+} plan;
 
 /* Values of logical indices [start, start + n) to memory with byte stride ms. */
-static void write_run(const run_ctx *c, uint64_t start, uint64_t n, unsigned char *ptr, int64_t ms)
+static void write_run(const plan *pl, uint64_t start, uint64_t n, unsigned char *ptr, int64_t ms)
 {
-    if (ms == (int64_t)c->itemsize) {
-        c->gen(c->p, start, (size_t)n, ptr);
+    if (ms == (int64_t)pl->itemsize) {
+        pl->gen(pl->p, start, (size_t)n, ptr);
         return;
     }
     _Alignas(64) unsigned char buf[WI_CHUNK * 8];
     for (uint64_t j = 0; j < n; j += WI_CHUNK) {
         size_t m = (size_t)(n - j < WI_CHUNK ? n - j : WI_CHUNK);
-        c->gen(c->p, start + j, m, buf);
+        pl->gen(pl->p, start + j, m, buf);
         unsigned char *dst = ptr + (int64_t)j * ms;
         for (size_t k = 0; k < m; k++, dst += ms)
-            memcpy(dst, buf + k * c->itemsize, c->itemsize);
+            memcpy(dst, buf + k * pl->itemsize, pl->itemsize);
     }
+}
+
+/* Elements [p0, p1) in the view's row-major order (run by run). */
+static void fill_range(const plan *pl, uint64_t p0, uint64_t p1)
+{
+    int64_t idx[WI_MAX_NDIM];
+    uint64_t r = p0 / pl->run_n, off = p0 % pl->run_n;
+    uint64_t logical = pl->base;
+    unsigned char *ptr = pl->data;
+
+    for (int k = 0; k < pl->nout; k++) {
+        idx[k] = (int64_t)(r % (uint64_t)pl->on[k]);
+        r /= (uint64_t)pl->on[k];
+        logical += (uint64_t)idx[k] * pl->ols[k];
+        ptr += idx[k] * pl->oms[k];
+    }
+    while (p0 < p1) {
+        uint64_t m = pl->run_n - off < p1 - p0 ? pl->run_n - off : p1 - p0;
+        write_run(pl, logical + off, m, ptr + (int64_t)off * pl->run_ms, pl->run_ms);
+        p0 += m;
+        off = 0;
+        if (p0 >= p1)
+            break;
+        for (int k = 0; k < pl->nout; k++) { /* odometer, innermost first */
+            if (++idx[k] < pl->on[k]) {
+                logical += pl->ols[k];
+                ptr += pl->oms[k];
+                break;
+            }
+            idx[k] = 0;
+            logical -= pl->ols[k] * (uint64_t)(pl->on[k] - 1);
+            ptr -= pl->oms[k] * (pl->on[k] - 1);
+        }
+    }
+}
+
+static void fill_chunk(void *ctx, size_t chunk)
+{
+    const plan *pl = ctx;
+    uint64_t p0 = (uint64_t)chunk * WI_PAR_CHUNK;
+    uint64_t p1 = p0 + WI_PAR_CHUNK < pl->numel ? p0 + WI_PAR_CHUNK : pl->numel;
+    fill_range(pl, p0, p1);
 }
 
 wi_status wi_fill(const wi_view *v, const wi_region *region, const wi_spec *spec)
 {
     wi_status st;
     wi_params p;
+    plan pl;
     uint64_t numel, base;
     uint64_t lstride[WI_MAX_NDIM];
-    int64_t on[WI_MAX_NDIM], oms[WI_MAX_NDIM];
-    uint64_t ols[WI_MAX_NDIM];
-    int nout = 0;
+    int64_t dn[WI_MAX_NDIM], dms[WI_MAX_NDIM];
+    uint64_t dls[WI_MAX_NDIM];
+    int nd = 0;
 
     st = wi_check_params(spec, v->dtype);
     if (st != WI_OK)
@@ -239,50 +300,44 @@ wi_status wi_fill(const wi_view *v, const wi_region *region, const wi_spec *spec
     if (st != WI_OK)
         goto done;
     prepare(spec, v->dtype, &p);
+    p.nontemporal = numel * wi_itemsize(v->dtype) >= WI_NT_BYTES;
 
     /* Drop size-1 dimensions, then merge neighbours that are contiguous both
      * in memory and in logical index (walking from the innermost out). */
     for (int d = v->ndim - 1; d >= 0; d--) {
         if (v->shape[d] == 1)
             continue;
-        if (nout > 0 && v->strides[d] == oms[nout - 1] * on[nout - 1] &&
-            lstride[d] == ols[nout - 1] * (uint64_t)on[nout - 1]) {
-            on[nout - 1] *= v->shape[d];
+        if (nd > 0 && v->strides[d] == dms[nd - 1] * dn[nd - 1] &&
+            lstride[d] == dls[nd - 1] * (uint64_t)dn[nd - 1]) {
+            dn[nd - 1] *= v->shape[d];
             continue;
         }
-        on[nout] = v->shape[d];
-        oms[nout] = v->strides[d];
-        ols[nout] = lstride[d];
-        nout++;
+        dn[nd] = v->shape[d];
+        dms[nd] = v->strides[d];
+        dls[nd] = lstride[d];
+        nd++;
     }
-    /* on[0] is now the innermost dimension.  Runs need logical stride 1. */
-    int64_t run_n = 1, run_ms = (int64_t)wi_itemsize(v->dtype);
-    int first_outer = 0;
-    if (nout > 0 && ols[0] == 1) {
-        run_n = on[0];
-        run_ms = oms[0];
-        first_outer = 1;
+    /* dn[0] is now the innermost dimension; runs need logical stride 1. */
+    int first = nd > 0 && dls[0] == 1;
+    pl.gen = wi_kernels()->gen[spec->dist][v->dtype];
+    pl.p = &p;
+    pl.itemsize = wi_itemsize(v->dtype);
+    pl.run_n = first ? (uint64_t)dn[0] : 1;
+    pl.run_ms = first ? dms[0] : (int64_t)pl.itemsize;
+    pl.nout = nd - first;
+    for (int k = 0; k < pl.nout; k++) {
+        pl.on[k] = dn[k + first];
+        pl.oms[k] = dms[k + first];
+        pl.ols[k] = dls[k + first];
     }
+    pl.base = base;
+    pl.data = v->data;
+    pl.numel = numel;
 
-    run_ctx ctx = {wi_kernels()->gen[spec->dist][v->dtype], &p, wi_itemsize(v->dtype)};
-    int64_t idx[WI_MAX_NDIM] = {0};
-    uint64_t runs = numel / (uint64_t)run_n;
-    uint64_t logical = base;
-    unsigned char *ptr = v->data;
-    for (uint64_t r = 0; r < runs; r++) {
-        write_run(&ctx, logical, (uint64_t)run_n, ptr, run_ms);
-        /* odometer over the outer dimensions, innermost first */
-        for (int k = first_outer; k < nout; k++) {
-            if (++idx[k] < on[k]) {
-                logical += ols[k];
-                ptr += oms[k];
-                break;
-            }
-            idx[k] = 0;
-            logical -= ols[k] * (uint64_t)(on[k] - 1);
-            ptr -= oms[k] * (on[k] - 1);
-        }
-    }
+    if (numel < WI_PAR_MIN)
+        fill_range(&pl, 0, numel);
+    else
+        wi_parallel_for((size_t)((numel + WI_PAR_CHUNK - 1) / WI_PAR_CHUNK), fill_chunk, &pl);
 done:
     return st;
 }

@@ -91,6 +91,12 @@ wi_status wi_nonlinearity_from_name(const char *name, wi_nonlinearity *out);
 /* Recommended gain; `negative_slope` is used by leaky_relu only. */
 wi_status wi_gain(wi_nonlinearity nl, double negative_slope, double *gain);
 
+/* Threads per fill (the caller included).  The default is the number of
+ * CPUs this process may run on, or WEIGHTINIT_NUM_THREADS.  Results never
+ * depend on it. */
+int wi_get_num_threads(void);
+void wi_set_num_threads(int n);
+
 /* Philox4x32-10 on one counter block (exposed for known-answer tests). */
 void wi_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 

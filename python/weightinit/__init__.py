@@ -24,7 +24,7 @@ from ._api import (
     xavier_uniform_,
     zeros_,
 )
-from ._core import available_isas, isa, set_isa
+from ._core import available_isas, get_num_threads, isa, set_isa, set_num_threads
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
 from ._target import Block, block
 
@@ -34,5 +34,5 @@ __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
-    "Block", "block", "isa", "set_isa", "available_isas",
+    "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
 ]
