@@ -1,0 +1,170 @@
+"""Kernel paths and threads never change a value: every ISA path this CPU
+runs gives the scalar path's bits (ragged tails, offsets, strides); 1, 2 and
+N threads give the same bits; concurrent Python threads and fork() work."""
+
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import weightinit as wi
+from conftest import bits
+
+ISAS = wi.available_isas()
+DISTS = [(wi._core.UNIFORM, -1.5, 2.5), (wi._core.NORMAL, 0.25, 3.0), (wi._core.UNIFORM, 7.0, 7.0),
+         (wi._core.NORMAL, float("nan"), 1.0), (wi._core.NORMAL, 0.0, float("inf"))]
+TORCH_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
+CODES = {torch.float16: wi._core.F16, torch.bfloat16: wi._core.BF16, torch.float32: wi._core.F32,
+         torch.float64: wi._core.F64}
+
+
+@pytest.fixture
+def isa_restore():
+    before = wi.isa()
+    yield
+    wi.set_isa(before)
+
+
+@pytest.fixture
+def threads_restore():
+    before = wi.get_num_threads()
+    yield
+    wi.set_num_threads(before)
+
+
+def raw_fill(t, dist, p0, p1, key=0xC0FFEE, stream=3, full=None, off=None):
+    wi._core.fill((t.data_ptr(), CODES[t.dtype], t.shape, t.stride()), dist, p0, p1, key, stream, full, off)
+    return t
+
+
+def test_this_machine_has_simd_paths():
+    assert ISAS[0] == "scalar"
+    if "avx2" in open("/proc/cpuinfo").read():
+        assert "avx2" in ISAS
+
+
+@pytest.mark.parametrize("isa", ISAS[1:])
+@pytest.mark.parametrize("dtype", TORCH_DTYPES)
+@pytest.mark.parametrize("dist,p0,p1", DISTS)
+def test_simd_paths_match_scalar(isa, dtype, dist, p0, p1, isa_restore):
+    rng = np.random.default_rng(17)
+    # ragged lengths and starts: 1..n elements at every offset within a group
+    cases = [(int(rng.integers(0, 40)), int(n)) for n in list(range(1, 70)) + [255, 256, 257, 1000, 4099]]
+    for start, n in cases:
+        full = (start + n + int(rng.integers(0, 5)),)
+        wi.set_isa("scalar")
+        ref = raw_fill(torch.empty(n, dtype=dtype), dist, p0, p1, full=full, off=(start,))
+        wi.set_isa(isa)
+        out = raw_fill(torch.empty(n, dtype=dtype), dist, p0, p1, full=full, off=(start,))
+        assert np.array_equal(bits(out), bits(ref)), (start, n)
+    # strided and transposed targets
+    for make in [lambda: torch.empty(61, 37, dtype=dtype).t(), lambda: torch.empty(50, 90, dtype=dtype)[::3, 1::2]]:
+        wi.set_isa("scalar")
+        ref = raw_fill(make(), dist, p0, p1)
+        wi.set_isa(isa)
+        assert np.array_equal(bits(raw_fill(make(), dist, p0, p1)), bits(ref))
+
+
+@pytest.mark.parametrize("isa", ISAS[1:])
+def test_simd_paths_match_scalar_on_large_multithreaded_fills(isa, isa_restore):
+    for dtype in TORCH_DTYPES:
+        for dist, p0, p1 in DISTS[:2]:
+            wi.set_isa("scalar")
+            ref = raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1)
+            wi.set_isa(isa)
+            assert np.array_equal(bits(raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1)), bits(ref))
+
+
+@pytest.mark.parametrize("dtype", TORCH_DTYPES)
+def test_thread_count_does_not_change_values(dtype, threads_restore):
+    shapes = [lambda: torch.empty(1_300_003, dtype=dtype),
+              lambda: torch.empty(1200, 1100, dtype=dtype).t(),
+              lambda: torch.empty(2000, 1500, dtype=dtype)[::2, 3:]]
+    for make in shapes:
+        results = []
+        for n in [1, 2, 3, 8]:
+            wi.set_num_threads(n)
+            results.append(bits(raw_fill(make(), wi._core.NORMAL, 0.0, 1.0)))
+        assert all(np.array_equal(r, results[0]) for r in results[1:])
+
+
+def test_block_fill_is_thread_independent(threads_restore):
+    full = torch.empty(3000, 700)
+    wi.set_num_threads(2)
+    wi.normal_(full, generator=wi.Generator(4))
+    wi.set_num_threads(1)
+    part = torch.empty(1400, 500)
+    wi.normal_(wi.block(part, (3000, 700), (1000, 150)), generator=wi.Generator(4))
+    assert torch.equal(part, full[1000:2400, 150:650])
+
+
+def test_set_num_threads_validation(threads_restore):
+    with pytest.raises(ValueError):
+        wi.set_num_threads(0)
+    wi.set_num_threads(5)
+    assert wi.get_num_threads() == 5
+
+
+def test_many_python_threads_at_once():
+    def job(seed, out):
+        for _ in range(5):
+            t = torch.empty(400_000 + seed)
+            wi.normal_(t, generator=wi.Generator(seed))
+            out[seed] = t
+
+    expected = {}
+    for seed in range(8):
+        t = torch.empty(400_000 + seed)
+        wi.normal_(t, generator=wi.Generator(seed))
+        expected[seed] = t
+    got = {}
+    threads = [threading.Thread(target=job, args=(s, got)) for s in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for seed in range(8):
+        assert torch.equal(got[seed], expected[seed])
+
+
+def _child_fill(conn):
+    t = np.empty(2_000_000, np.float32)
+    wi.normal_(t, generator=wi.Generator(77))
+    conn.send(t.sum(dtype=np.float64))
+    conn.close()
+
+
+def test_fork_after_using_the_pool():
+    t = np.empty(2_000_000, np.float32)
+    wi.normal_(t, generator=wi.Generator(77))  # starts the pool's workers
+    ctx = mp.get_context("fork")
+    parent_end, child_end = ctx.Pipe()
+    proc = ctx.Process(target=_child_fill, args=(child_end,))
+    proc.start()
+    assert parent_end.poll(60), "child did not answer: the pool deadlocked after fork"
+    child_sum = parent_end.recv()
+    proc.join(30)
+    assert proc.exitcode == 0
+    assert child_sum == t.sum(dtype=np.float64)
+    again = np.empty(2_000_000, np.float32)
+    wi.normal_(again, generator=wi.Generator(77))  # the parent's pool still works
+    assert np.array_equal(again, t)
+
+
+def _run(env, code):
+    return subprocess.run([sys.executable, "-W", "always", "-c", code], env={**os.environ, **env},
+                          capture_output=True, text=True, check=True)
+
+
+def test_environment_switches():
+    out = _run({"WEIGHTINIT_ISA": "scalar", "WEIGHTINIT_NUM_THREADS": "3"},
+               "import weightinit as w; print(w.isa(), w.get_num_threads())")
+    assert out.stdout.split() == ["scalar", "3"]
+    out = _run({"WEIGHTINIT_ISA": "no-such-isa"}, "import weightinit as w; print(w.isa())")
+    assert "WEIGHTINIT_ISA=no-such-isa" in out.stderr
+    assert out.stdout.strip() == ISAS[-1]
