@@ -199,3 +199,155 @@ def value(dist, p0, p1, key, stream, i, dtype):
         return v if v < hi else hi
     c, s = direction32(yw)
     return fma32(radius32(xw) * F32(p1), (c, s)[half], F32(p0))
+
+
+# ---- trunc normal (csrc/core/fill.c prepare_trunc, kernels_scalar.c trunc32/64) ----
+
+def _hex32(*hs):
+    return [F32(float.fromhex(h)) for h in hs]
+
+
+TQ_S0_32 = F32(0.075)
+TQ_CN32 = _hex32("0x1.40d932p+1", "-0x1.1dc560p+4", "0x1.23f1c8p+5", "-0x1.0dc244p+4", "-0x1.6c460ap+1")
+TQ_CD32 = _hex32("0x1.000000p+0", "-0x1.0585ccp+3", "0x1.4d06bcp+4", "-0x1.fe9598p+3")
+TQ_TN32 = _hex32("-0x1.81e246p+1", "-0x1.4184e4p+2", "0x1.789d7ep+1", "0x1.532d62p+1", "0x1.18627ap-2")
+TQ_TD32 = _hex32("0x1.000000p+0", "0x1.06eb72p+2", "0x1.54928cp+1", "0x1.183564p-2", "0x1.db7a06p-20")
+TQ_CN64 = [float.fromhex(h) for h in (
+    "0x1.40d931ff62706p+1", "-0x1.ed472f3eaae8bp+4", "0x1.1fce0abc01c96p+7", "-0x1.3b059d8a658a8p+8",
+    "0x1.4043e4530e9dfp+8", "-0x1.f35f0929df8f3p+6", "0x1.1dcf965d69068p+3")]
+TQ_CD64 = [float.fromhex(h) for h in (
+    "0x1.0000000000000p+0", "-0x1.ab16daa28951fp+3", "0x1.14544b27c5d1cp+6", "-0x1.5b10e8c29b20ep+7",
+    "0x1.ae1dbe56844f6p+7", "-0x1.d20b9ec512598p+6", "0x1.2765eb87154b8p+4")]
+TQ_T1N64 = [float.fromhex(h) for h in (
+    "-0x1.c44d58f590e97p+1", "-0x1.8817e10f034c3p+4", "-0x1.9bf002c07c153p+4", "0x1.e6dddcccaaec6p+2",
+    "0x1.23cacc4e918e7p+4", "0x1.ee3be4b555ee5p+2", "0x1.2076c912238d8p+0", "0x1.6789273b53ba3p-5")]
+TQ_T1D64 = [float.fromhex(h) for h in (
+    "0x1.0000000000000p+0", "0x1.703d951f242dcp+3", "0x1.abd23d6c8d5f7p+4", "0x1.61c6fd1b69c4bp+4",
+    "0x1.fc71e433e92b7p+2", "0x1.20b105f6a6429p+0", "0x1.67770ee363b21p-5", "0x1.0daa1b920aa51p-24")]
+TQ_T2N64 = [float.fromhex(h) for h in (
+    "0x1.c69844e3f32cap+2", "0x1.e8f0fe14145f2p+6", "0x1.a3fbf11e20718p+9", "0x1.7049cdcc64335p+11",
+    "0x1.5d36116a516f1p+12", "0x1.5c58900d63343p+12", "0x1.458c8a7ae6462p+11", "0x1.9fea91b7e0c3ep+8")]
+TQ_T2D64 = [float.fromhex(h) for h in (
+    "0x1.0000000000000p+0", "0x1.950d153b21dadp+3", "0x1.e94ec6bc824a6p+5", "0x1.1a6237e097f96p+7",
+    "0x1.3ee032e7f93c2p+7", "0x1.41159670e1921p+6", "0x1.aa93fd9fbebd0p+3", "0x1.109548ba37d28p-18")]
+
+
+def _horner(c, x, fma):
+    acc = c[-1]
+    for v in reversed(c[:-1]):
+        acc = fma(acc, x, v)
+    return acc
+
+
+def quantile32(s):
+    r = np.sqrt(F32(-2) * log32(s))
+    t = F32(0.5) - s
+    z = t * t
+    if s >= TQ_S0_32:
+        return t * (_horner(TQ_CN32, z, fma32) / _horner(TQ_CD32, z, fma32))
+    return F32(1) * (_horner(TQ_TN32, r, fma32) / _horner(TQ_TD32, r, fma32))
+
+
+def quantile64(s):
+    r = np.sqrt(F64(-2.0) * log64(s))
+    t = F64(0.5) - s
+    z = t * t
+    if s >= 0.15:
+        return t * (_horner(TQ_CN64, z, fma64) / _horner(TQ_CD64, z, fma64))
+    if r <= 7.5:
+        return F64(1.0) * (_horner(TQ_T1N64, r, fma64) / _horner(TQ_T1D64, r, fma64))
+    xt = (r - F64(7.5)) * F64(1.0 / 31.2)
+    return F64(1.0) * (_horner(TQ_T2N64, xt, fma64) / _horner(TQ_T2D64, xt, fma64))
+
+
+def _half_bound(x, dtype, up):
+    """Smallest (up) / largest value of a 16-bit dtype on the right side of x."""
+    codes = np.arange(0, 0x10000, dtype=np.uint32)
+    with np.errstate(invalid="ignore"):
+        grid = (codes.astype(np.uint16).view(np.float16) if dtype == "f16"
+                else (codes << 16).view(np.float32)).astype(np.float64)
+    grid = np.unique(grid[~np.isnan(grid)])
+    cand = grid[grid >= x] if up else grid[grid <= x]
+    return cand.min() if up else cand.max()
+
+
+def _bound(x, dtype, up):
+    if dtype == "f64":
+        return x
+    if dtype == "f32":
+        f = F32(x)
+        if (float(f) < x) if up else (float(f) > x):
+            f = np.nextafter(f, F32(np.inf) if up else F32(-np.inf))
+        return float(f)
+    return _half_bound(x, dtype, up)
+
+
+def trunc_params(mean, sd, a, b, dtype):
+    from math import erfc, expm1
+    phi = lambda x: 0.5 * erfc(-x * 0.70710678118654752440)
+    al, be = (a - mean) / sd, (b - mean) / sd
+    lo, hi = _bound(a, dtype, True), _bound(b, dtype, False)
+    if lo > hi:
+        lo = hi = hi if a - hi <= lo - b else lo
+    reach = 9.0 if dtype == "f64" else 7.0
+    p = {"lo": lo, "hi": hi, "mean": mean, "sd": sd}
+    if al <= -reach and be >= reach:
+        p["mode"] = "normal"
+        return p
+    pa, qb = phi(al), phi(-be)
+    mass = phi(-al) - qb if al >= 0 else phi(be) - pa if be <= 0 else 1.0 - pa - qb
+    p.update(pa=pa, qb=qb, mass=mass)
+    smallest = min(pa, qb)
+    if dtype != "f64" and smallest + 2.0**-33 * mass >= 2.0**-120:
+        p["mode"] = "f32"
+    elif smallest + 2.0**-52 * mass >= 2.0**-1000:
+        p["mode"] = "f64"
+    else:
+        right = al > 0
+        near = al if right else -be
+        p.update(mode="far", near=near, span=-expm1(-near * (be - al)), start=a if right else b,
+                 dir=sd if right else -sd)
+    return p
+
+
+def _clamp(v, lo, hi):
+    v = v if v > lo else lo
+    return v if v < hi else hi
+
+
+def trunc_value(p, key, stream, i, dtype):
+    """The value of index i before narrowing to a 16-bit dtype (float32 or float64)."""
+    if p["mode"] == "normal":
+        v = value("normal", p["mean"], p["sd"], key, stream, i, "f64" if dtype == "f64" else "f32")
+        return _clamp(v, F64(p["lo"]), F64(p["hi"])) if dtype == "f64" else \
+            _clamp(v, F32(p["lo"]), F32(p["hi"]))
+    if p["mode"] == "f32":
+        g, o = divmod(i, 32)
+        half, l = divmod(o, 16)
+        w = _words(key, stream, 8 * g + l // 2)[(0, 2)[half] + l % 2]
+        u = fma32(F32(w), F32(2.0**-32), F32(2.0**-33))
+        v = fma32(F32(w ^ U32), F32(2.0**-32), F32(2.0**-33))
+        lower = fma32(u, F32(p["mass"]), F32(p["pa"]))
+        upper = fma32(v, F32(p["mass"]), F32(p["qb"]))
+        left = lower <= upper
+        x = quantile32(lower if left else upper)
+        return _clamp(fma32(-x if left else x, F32(p["sd"]), F32(p["mean"])), F32(p["lo"]), F32(p["hi"]))
+    g, o = divmod(i, 16)
+    half, j = divmod(o, 8)
+    r = _words(key, stream, 8 * g + j)
+    w = (r[0] | (r[1] << 32), r[2] | (r[3] << 32))[half]
+    u = (F64(w >> 12) + 0.5) * 2.0**-52
+    lo, hi = F64(p["lo"]), F64(p["hi"])
+    if p["mode"] == "far":
+        y = -u * F64(p["span"])
+        wv = F64(1.0) + y
+        l1p = y if wv == 1.0 else log64(wv) * (y / (wv - F64(1.0)))
+        v = _clamp(fma64(p["dir"], -l1p / F64(p["near"]), p["start"]), lo, hi)
+    else:
+        uc = (F64((w ^ ((1 << 64) - 1)) >> 12) + 0.5) * 2.0**-52
+        lower = fma64(u, p["mass"], p["pa"])
+        upper = fma64(uc, p["mass"], p["qb"])
+        left = lower <= upper
+        x = quantile64(lower if left else upper)
+        v = _clamp(fma64(-x if left else x, p["sd"], p["mean"]), lo, hi)
+    return v if dtype == "f64" else F32(v)

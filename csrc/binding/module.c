@@ -48,6 +48,8 @@ static PyObject *fmt_g(double x)
 static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
 {
     PyObject *a = NULL, *b = NULL;
+    int trunc = spec->dist == WI_TRUNC_NORMAL; /* its bounds are p2, p3 */
+    double lo = trunc ? spec->p2 : spec->p0, hi = trunc ? spec->p3 : spec->p1;
 
     switch (st) {
     case WI_E_FROM_RANGE:
@@ -57,12 +59,12 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
         PyErr_Format(PyExc_RuntimeError, "to is out of bounds for %s", cpp_name(dtype));
         break;
     case WI_E_FROM_GT_TO:
-        if ((a = fmt_g(spec->p0)) && (b = fmt_g(spec->p1)))
+        if ((a = fmt_g(lo)) && (b = fmt_g(hi)))
             PyErr_Format(PyExc_RuntimeError,
                          "uniform_ expects to return a [from, to) range, but found from=%U > to=%U", a, b);
         break;
     case WI_E_WIDTH:
-        if ((a = fmt_g(spec->p0)) && (b = fmt_g(spec->p1)))
+        if ((a = fmt_g(lo)) && (b = fmt_g(hi)))
             PyErr_Format(PyExc_RuntimeError,
                          "uniform_ expects to-from <= std::numeric_limits<%s>::max(), but found "
                          "to=%U and from=%U which result in to-from to exceed the limit",
@@ -101,6 +103,9 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
         break;
     case WI_E_DTYPE:
         PyErr_SetString(PyExc_TypeError, "tensor: dtype must be float16, bfloat16, float32 or float64");
+        break;
+    case WI_E_TRUNC:
+        PyErr_SetString(PyExc_ValueError, "trunc_normal_: mean and std must be finite and std > 0");
         break;
     default:
         PyErr_Format(PyExc_SystemError, "weightinit core returned status %d", (int)st);
@@ -335,10 +340,11 @@ static int as_u64(PyObject *o, uint64_t *out)
 }
 
 PyDoc_STRVAR(fill_doc,
-"fill(tensor, dist, p0, p1, key, stream, full_shape=None, offset=None)\n--\n\n"
+"fill(tensor, dist, p0, p1, key, stream, full_shape=None, offset=None, p2=0, p3=0)\n--\n\n"
 "Fill `tensor` in place: a numpy.ndarray, a DLPack capsule or a raw view\n"
 "(data_ptr, dtype code, shape, strides in elements).  dist is UNIFORM (p0=a,\n"
-"p1=b), NORMAL (p0=mean, p1=std) or CONSTANT (p0=value).  With full_shape\n"
+"p1=b), NORMAL (p0=mean, p1=std), CONSTANT (p0=value) or TRUNC_NORMAL\n"
+"(p0=mean, p1=std, p2=a, p3=b).  With full_shape\n"
 "and offset, `tensor` is that block of a larger logical tensor and gets the\n"
 "values the block gets when the whole tensor is filled.  The GIL is released\n"
 "while filling; nothing is written if any check fails.");
@@ -356,8 +362,8 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     (void)mod;
 
     memset(&t, 0, sizeof t);
-    if (nargs < 6 || nargs > 8) {
-        PyErr_SetString(PyExc_TypeError, "fill() takes 6 to 8 positional arguments");
+    if (nargs < 6 || nargs > 10) {
+        PyErr_SetString(PyExc_TypeError, "fill() takes 6 to 10 positional arguments");
         goto done;
     }
     if (target_init(args[0], &t) < 0)
@@ -378,7 +384,12 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     if (as_u64(args[4], &spec.key) < 0 || as_u64(args[5], &spec.stream) < 0)
         goto done;
-    if (nargs == 8 && args[6] != Py_None) {
+    spec.p2 = spec.p3 = 0.0;
+    if (nargs > 8 && (spec.p2 = PyFloat_AsDouble(args[8])) == -1.0 && PyErr_Occurred())
+        goto done;
+    if (nargs > 9 && (spec.p3 = PyFloat_AsDouble(args[9])) == -1.0 && PyErr_Occurred())
+        goto done;
+    if (nargs >= 8 && args[6] != Py_None) {
         if (int64_seq(args[6], full, "full_shape") != t.view.ndim ||
             int64_seq(args[7], off, "offset") != t.view.ndim) {
             if (!PyErr_Occurred())
@@ -404,7 +415,7 @@ done:
 }
 
 PyDoc_STRVAR(check_doc,
-"check(dist, p0, p1, dtype)\n--\n\n"
+"check(dist, p0, p1, dtype, p2=0, p3=0)\n--\n\n"
 "Raise the error fill() would raise for these parameters on this dtype code.");
 
 static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
@@ -414,8 +425,8 @@ static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     wi_status st;
     (void)mod;
 
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "check() takes 4 positional arguments");
+    if (nargs < 4 || nargs > 6) {
+        PyErr_SetString(PyExc_TypeError, "check() takes 4 to 6 positional arguments");
         return NULL;
     }
     if ((dist = PyLong_AsLong(args[0])) == -1 && PyErr_Occurred())
@@ -425,6 +436,10 @@ static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     if ((spec.p1 = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
         return NULL;
     if ((dtype = PyLong_AsLong(args[3])) == -1 && PyErr_Occurred())
+        return NULL;
+    if (nargs > 4 && (spec.p2 = PyFloat_AsDouble(args[4])) == -1.0 && PyErr_Occurred())
+        return NULL;
+    if (nargs > 5 && (spec.p3 = PyFloat_AsDouble(args[5])) == -1.0 && PyErr_Occurred())
         return NULL;
     if (dist < 0 || dist >= WI_NDIST || dtype < 0 || dtype >= WI_NDTYPE) {
         PyErr_SetString(PyExc_ValueError, "check(): dist or dtype code out of range");
@@ -631,6 +646,7 @@ static int exec_module(PyObject *m)
     if (PyModule_AddIntConstant(m, "UNIFORM", WI_UNIFORM) < 0 ||
         PyModule_AddIntConstant(m, "NORMAL", WI_NORMAL) < 0 ||
         PyModule_AddIntConstant(m, "CONSTANT", WI_CONSTANT) < 0 ||
+        PyModule_AddIntConstant(m, "TRUNC_NORMAL", WI_TRUNC_NORMAL) < 0 ||
         PyModule_AddIntConstant(m, "F16", WI_F16) < 0 || PyModule_AddIntConstant(m, "BF16", WI_BF16) < 0 ||
         PyModule_AddIntConstant(m, "F32", WI_F32) < 0 || PyModule_AddIntConstant(m, "F64", WI_F64) < 0)
         return -1;

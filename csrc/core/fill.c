@@ -58,11 +58,102 @@ wi_status wi_check_params(const wi_spec *spec, wi_dtype dtype)
         if (isfinite(a) && (a < -max || a > max))
             st = WI_E_CONST_OVERFLOW;
         break;
+    case WI_TRUNC_NORMAL: /* [a, b] must hold a finite value of the dtype */
+        if (!(isfinite(a) && isfinite(b) && b > 0.0))
+            st = WI_E_TRUNC;
+        else if (!(spec->p2 <= max))
+            st = WI_E_FROM_RANGE;
+        else if (!(spec->p3 >= -max))
+            st = WI_E_TO_RANGE;
+        else if (!(spec->p2 <= spec->p3))
+            st = WI_E_FROM_GT_TO;
+        break;
     default:
         st = WI_E_DTYPE;
     }
 done:
     return st;
+}
+
+static double half_value(uint16_t h, wi_dtype dtype)
+{
+    if (dtype == WI_BF16)
+        return wi_u2f((uint32_t)h << 16);
+    uint32_t e = (h >> 10) & 0x1F, m = h & 0x3FF;
+    double mag = e == 0x1F ? (m ? NAN : INFINITY) : e ? ldexp(1024 + m, (int)e - 25) : ldexp(m, -24);
+    return (h >> 15) ? -mag : mag;
+}
+
+/* Smallest dtype value >= x (up) or largest <= x (down), as a double.  The
+ * conversions round to a neighbour of x, so one step fixes the direction. */
+static double dtype_bound(double x, wi_dtype dtype, int up)
+{
+    if (dtype == WI_F64)
+        return x;
+    float f = (float)x;
+    if (dtype == WI_F32) {
+        if (up ? f < x : f > x)
+            f = nextafterf(f, up ? INFINITY : -INFINITY);
+        return f;
+    }
+    uint16_t h = dtype == WI_F16 ? wi_f32_to_f16(f) : wi_f32_to_bf16(f);
+    double v = half_value(h, dtype);
+    if (up ? v < x : v > x) {
+        if ((h & 0x7FFF) == 0)
+            h = up ? 0x0001 : 0x8001;
+        else
+            h = (uint16_t)((up != (h >> 15)) ? h + 1 : h - 1);
+        v = half_value(h, dtype);
+    }
+    return v;
+}
+
+static double phi(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); } /* P(Z <= x) */
+
+static void prepare_trunc(const wi_spec *spec, wi_dtype dtype, wi_params *p)
+{
+    double mean = spec->p0, sd = spec->p1, a = spec->p2, b = spec->p3;
+    double al = (a - mean) / sd, be = (b - mean) / sd;
+    double reach = dtype == WI_F64 ? 9.0 : 7.0; /* beyond Box-Muller's largest radius */
+    double lo = dtype_bound(a, dtype, 1), hi = dtype_bound(b, dtype, 0);
+    if (lo > hi) /* no value of the dtype inside [a, b]: the nearer one outside */
+        lo = hi = a - hi <= lo - b ? hi : lo;
+
+    p->lo32 = (float)mean;
+    p->width32 = (float)sd;
+    p->lo64 = mean;
+    p->width64 = sd;
+    p->tlo64 = lo;
+    p->thi64 = hi;
+    p->tlo32 = (float)lo; /* lo and hi are float32 values unless the dtype is float64 */
+    p->thi32 = (float)hi;
+    if (al <= -reach && be >= reach) {
+        p->tmode = WI_TM_NORMAL;
+        return;
+    }
+    /* tail probabilities below a and above b, and the mass between, each
+     * computed on the side where it is small */
+    double pa = phi(al), qb = phi(-be);
+    double mass = al >= 0 ? phi(-al) - qb : be <= 0 ? phi(be) - pa : 1.0 - pa - qb;
+    p->tpa64 = pa;
+    p->tqb64 = qb;
+    p->tmass64 = mass;
+    p->tpa32 = (float)pa;
+    p->tqb32 = (float)qb;
+    p->tmass32 = (float)mass;
+    double smallest = fmin(pa, qb);
+    if (dtype != WI_F64 && smallest + 0x1p-33 * mass >= 0x1p-120)
+        p->tmode = WI_TM_F32;
+    else if (smallest + 0x1p-52 * mass >= 0x1p-1000)
+        p->tmode = WI_TM_F64;
+    else { /* the whole window is far out on one side */
+        int right = al > 0;
+        p->tmode = WI_TM_FAR;
+        p->tnear = right ? al : -be;
+        p->tspan = -expm1(-p->tnear * (be - al));
+        p->tstart = right ? a : b;
+        p->tdir = right ? sd : -sd;
+    }
 }
 
 static void prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p)
@@ -93,6 +184,9 @@ static void prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p)
         p->width32 = (float)b;
         p->lo64 = a;
         p->width64 = b;
+        break;
+    case WI_TRUNC_NORMAL:
+        prepare_trunc(spec, dtype, p);
         break;
     default: /* constant: torch converts double -> float -> half */
         switch (dtype) {

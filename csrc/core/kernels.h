@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "weightinit.h"
+#include "wimath.h"
 
 #define WI_GROUP32 32u /* elements of a 32-bit dtype per group of 8 blocks */
 #define WI_GROUP64 16u /* float64 elements per group */
@@ -42,8 +43,26 @@ typedef struct {
     double lo64, width64, hi64;
     /* constant: the value's bits in the target dtype */
     uint64_t bits;
+    /* trunc normal (lo/width hold mean/std): how values are made (wi_tmode),
+     * lower and upper tail probabilities of the window and its mass, and the
+     * clamp bounds (the dtype's values nearest inside [a, b]) */
+    int tmode;
+    float tpa32, tqb32, tmass32, tlo32, thi32;
+    double tpa64, tqb64, tmass64, tlo64, thi64;
+    double tnear, tspan, tstart, tdir; /* far tail: see wi_trunc_far_groups */
     int nontemporal; /* the caller allows streaming stores */
 } wi_params;
+
+/* How a trunc normal fill makes its values, chosen per call from the window
+ * in standard units [al, be] (so the mapping stays a function of the call):
+ *   NORMAL: window wider than every value Box-Muller can reach: normal values;
+ *   F32:    inverse CDF in float32 (32-bit dtypes, tail probabilities >= 2^-120);
+ *   F64:    inverse CDF in float64, with the float64 element mapping (32-bit
+ *           dtypes round the float64 value to float32 first);
+ *   FAR:    window beyond float64 tail probabilities (> ~37 sigma out): an
+ *           exponential tail from the near edge (float64 mapping).
+ * Every mode clamps to [tlo, thi], which only rounding can reach. */
+enum { WI_TM_NORMAL = 0, WI_TM_F32 = 1, WI_TM_F64 = 2, WI_TM_FAR = 3 };
 
 /* Write `count` whole groups, starting at group `group`, to out. */
 typedef void (*wi_groups_fn)(const wi_params *p, uint64_t group, size_t count, void *out);
@@ -56,6 +75,9 @@ typedef struct {
 } wi_kernel_table;
 
 extern const wi_kernel_table wi_kernels_scalar;
+
+/* float64-mapped trunc normal values (FAR mode), shared by every path. */
+void wi_trunc_far_groups(const wi_params *p, uint64_t group, size_t count, void *out);
 extern const wi_kernel_table wi_kernels_avx2;
 extern const wi_kernel_table wi_kernels_avx512;
 
@@ -101,6 +123,30 @@ static inline void wi_gen_by_groups(wi_groups_fn fn, const wi_params *p, uint64_
     }
 }
 
+/* 32-bit dtypes in the float64 trunc modes: float64 values rounded to float32,
+ * then to the dtype. */
+static inline void wi_gen_narrowed(wi_groups_fn fn64, const wi_params *p, uint64_t start, size_t n,
+                                   unsigned char *out, wi_dtype dtype, uint16_t (*narrow)(float))
+{
+    double buf[256];
+    while (n) {
+        size_t m = n < 256 ? n : 256;
+        wi_gen_by_groups(fn64, p, start, m, (unsigned char *)buf, WI_GROUP64, 8);
+        for (size_t i = 0; i < m; i++) {
+            float f = (float)buf[i];
+            if (dtype == WI_F32) {
+                memcpy(out + 4 * i, &f, 4);
+            } else {
+                uint16_t h = narrow(f);
+                memcpy(out + 2 * i, &h, 2);
+            }
+        }
+        out += m * wi_itemsize(dtype);
+        start += m;
+        n -= m;
+    }
+}
+
 /* The kernel table entries of one ISA, from its group functions
  * <prefix>_uniform_f32 ... <prefix>_normal_f64. */
 #define WI_DEFINE_TABLE(TABLE, NAME, PFX)                                                      \
@@ -120,6 +166,26 @@ static inline void wi_gen_by_groups(wi_groups_fn fn, const wi_params *p, uint64_
     { wi_gen_by_groups(PFX##_normal_f32, p, s, n, o, WI_GROUP32, 4); }                         \
     static void PFX##_gen_normal_f64(const wi_params *p, uint64_t s, size_t n, void *o)       \
     { wi_gen_by_groups(PFX##_normal_f64, p, s, n, o, WI_GROUP64, 8); }                         \
+    static void PFX##_gen_trunc_f64(const wi_params *p, uint64_t s, size_t n, void *o)        \
+    {                                                                                          \
+        wi_gen_by_groups(p->tmode == WI_TM_FAR ? wi_trunc_far_groups : PFX##_trunc_f64, p, s, n, o, \
+                         WI_GROUP64, 8);                                                       \
+    }                                                                                          \
+    static void PFX##_gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, \
+                                   wi_groups_fn fn32, uint16_t (*narrow)(float))               \
+    {                                                                                          \
+        if (p->tmode == WI_TM_F64 || p->tmode == WI_TM_FAR)                                    \
+            wi_gen_narrowed(p->tmode == WI_TM_FAR ? wi_trunc_far_groups : PFX##_trunc_f64, p, s, n, o, \
+                            dt, narrow);                                                       \
+        else                                                                                   \
+            wi_gen_by_groups(fn32, p, s, n, o, WI_GROUP32, wi_itemsize(dt));                   \
+    }                                                                                          \
+    static void PFX##_gen_trunc_f16(const wi_params *p, uint64_t s, size_t n, void *o)        \
+    { PFX##_gen_trunc_32(p, s, n, o, WI_F16, PFX##_trunc_f16, wi_f32_to_f16); }                \
+    static void PFX##_gen_trunc_bf16(const wi_params *p, uint64_t s, size_t n, void *o)       \
+    { PFX##_gen_trunc_32(p, s, n, o, WI_BF16, PFX##_trunc_bf16, wi_f32_to_bf16); }             \
+    static void PFX##_gen_trunc_f32(const wi_params *p, uint64_t s, size_t n, void *o)        \
+    { PFX##_gen_trunc_32(p, s, n, o, WI_F32, PFX##_trunc_f32, NULL); }                        \
     const wi_kernel_table TABLE = {                                                            \
         NAME,                                                                                  \
         {                                                                                      \
@@ -129,6 +195,8 @@ static inline void wi_gen_by_groups(wi_groups_fn fn, const wi_params *p, uint64_
                            [WI_F32] = PFX##_gen_normal_f32, [WI_F64] = PFX##_gen_normal_f64},   \
             [WI_CONSTANT] = {[WI_F16] = wi_constant_2, [WI_BF16] = wi_constant_2,               \
                              [WI_F32] = wi_constant_4, [WI_F64] = wi_constant_8},               \
+            [WI_TRUNC_NORMAL] = {[WI_F16] = PFX##_gen_trunc_f16, [WI_BF16] = PFX##_gen_trunc_bf16, \
+                                 [WI_F32] = PFX##_gen_trunc_f32, [WI_F64] = PFX##_gen_trunc_f64}, \
         },                                                                                     \
     }
 

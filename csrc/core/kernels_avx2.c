@@ -166,6 +166,61 @@ static inline void normal_f32(const keys256 *k, const wi_params *p, uint64_t g, 
         normal_ps(p, x[h], y[h], &v[h], &v[2 + h]);
 }
 
+/* ---- trunc normal (float32 modes) ---- */
+
+static inline __m256 horner_ps(const float *c, int n, __m256 x)
+{
+    __m256 acc = _mm256_set1_ps(c[n - 1]);
+    for (int i = n - 2; i >= 0; i--)
+        acc = _mm256_fmadd_ps(acc, x, _mm256_set1_ps(c[i]));
+    return acc;
+}
+
+static inline __m256 quantile_ps(__m256 s)
+{
+    __m256 r = _mm256_sqrt_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), log_ps(s)));
+    __m256 t = _mm256_sub_ps(_mm256_set1_ps(0.5f), s), z = _mm256_mul_ps(t, t);
+    __m256 central = _mm256_cmp_ps(s, _mm256_set1_ps(WI_F_TQ_S0), _CMP_GE_OQ);
+    __m256 num = _mm256_blendv_ps(horner_ps(wi_f_tq_tn, 5, r), horner_ps(wi_f_tq_cn, 5, z), central);
+    __m256 den = _mm256_blendv_ps(horner_ps(wi_f_tq_td, 5, r), horner_ps(wi_f_tq_cd, 4, z), central);
+    return _mm256_mul_ps(_mm256_blendv_ps(_mm256_set1_ps(1.0f), t, central), _mm256_div_ps(num, den));
+}
+
+static inline __m256 clamp_ps(const wi_params *p, __m256 v)
+{
+    return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(p->tlo32)), _mm256_set1_ps(p->thi32));
+}
+
+static inline __m256 trunc_ps(const wi_params *p, __m256i w)
+{
+    const __m256 scale = _mm256_set1_ps(0x1p-32f), half = _mm256_set1_ps(0x1p-33f);
+    __m256 u = _mm256_fmadd_ps(cvtepu32_ps(w), scale, half);
+    __m256 v = _mm256_fmadd_ps(cvtepu32_ps(_mm256_xor_si256(w, _mm256_set1_epi32(-1))), scale, half);
+    __m256 mass = _mm256_set1_ps(p->tmass32);
+    __m256 lower = _mm256_fmadd_ps(u, mass, _mm256_set1_ps(p->tpa32));
+    __m256 upper = _mm256_fmadd_ps(v, mass, _mm256_set1_ps(p->tqb32));
+    __m256 left = _mm256_cmp_ps(lower, upper, _CMP_LE_OQ);
+    __m256 x = quantile_ps(_mm256_blendv_ps(upper, lower, left));
+    x = _mm256_xor_ps(x, _mm256_and_ps(left, _mm256_set1_ps(-0.0f)));
+    return clamp_ps(p, _mm256_fmadd_ps(x, _mm256_set1_ps(p->width32), _mm256_set1_ps(p->lo32)));
+}
+
+static inline void trunc_f32(const keys256 *k, const wi_params *p, uint64_t g, __m256 v[4])
+{
+    if (p->tmode == WI_TM_NORMAL) {
+        normal_f32(k, p, g, v);
+        for (int i = 0; i < 4; i++)
+            v[i] = clamp_ps(p, v[i]);
+        return;
+    }
+    __m256i x[2], y[2];
+    philox_group(k, g, x, y);
+    for (int h = 0; h < 2; h++) {
+        v[h] = trunc_ps(p, x[h]);
+        v[2 + h] = trunc_ps(p, y[h]);
+    }
+}
+
 #define GROUPS32(NAME, VALUES, T, STORE)                                                      \
     static void NAME(const wi_params *p, uint64_t group, size_t count, void *out)              \
     {                                                                                          \
@@ -189,6 +244,9 @@ GROUPS32(avx2_uniform_bf16, uniform_f32, uint16_t, STORE_BF16)
 GROUPS32(avx2_normal_f32, normal_f32, float, STORE_F32)
 GROUPS32(avx2_normal_f16, normal_f32, uint16_t, STORE_F16)
 GROUPS32(avx2_normal_bf16, normal_f32, uint16_t, STORE_BF16)
+GROUPS32(avx2_trunc_f32, trunc_f32, float, STORE_F32)
+GROUPS32(avx2_trunc_f16, trunc_f32, uint16_t, STORE_F16)
+GROUPS32(avx2_trunc_bf16, trunc_f32, uint16_t, STORE_BF16)
 
 /* ---- float64 ---- */
 
@@ -283,6 +341,75 @@ static inline void normal_f64(const keys256 *k, const wi_params *p, uint64_t g, 
         normal_pd(p, x[h], y[h], &v[h], &v[2 + h]);
 }
 
+/* ---- trunc normal (float64 modes) ---- */
+
+static inline __m256d horner_pd(const double *c, int n, __m256d x)
+{
+    __m256d acc = _mm256_set1_pd(c[n - 1]);
+    for (int i = n - 2; i >= 0; i--)
+        acc = _mm256_fmadd_pd(acc, x, _mm256_set1_pd(c[i]));
+    return acc;
+}
+
+static inline __m256d horner_tail_pd(const double *c1, const double *c2, __m256d first, __m256d x)
+{
+    __m256d acc = _mm256_blendv_pd(_mm256_set1_pd(c2[WI_D_TQ_TN - 1]), _mm256_set1_pd(c1[WI_D_TQ_TN - 1]), first);
+    for (int i = WI_D_TQ_TN - 2; i >= 0; i--)
+        acc = _mm256_fmadd_pd(acc, x, _mm256_blendv_pd(_mm256_set1_pd(c2[i]), _mm256_set1_pd(c1[i]), first));
+    return acc;
+}
+
+static inline __m256d quantile_pd(__m256d s)
+{
+    __m256d r = _mm256_sqrt_pd(_mm256_mul_pd(_mm256_set1_pd(-2.0), log_pd(s)));
+    __m256d t = _mm256_sub_pd(_mm256_set1_pd(0.5), s), z = _mm256_mul_pd(t, t);
+    __m256d central = _mm256_cmp_pd(s, _mm256_set1_pd(WI_D_TQ_S0), _CMP_GE_OQ);
+    __m256d first = _mm256_cmp_pd(r, _mm256_set1_pd(WI_D_TQ_R1), _CMP_LE_OQ);
+    __m256d xt = _mm256_blendv_pd(_mm256_mul_pd(_mm256_sub_pd(r, _mm256_set1_pd(WI_D_TQ_R1)), _mm256_set1_pd(WI_D_TQ_XS)),
+                                  r, first);
+    __m256d num = _mm256_blendv_pd(horner_tail_pd(wi_d_tq_t1n, wi_d_tq_t2n, first, xt),
+                                   horner_pd(wi_d_tq_cn, WI_D_TQ_CN, z), central);
+    __m256d den = _mm256_blendv_pd(horner_tail_pd(wi_d_tq_t1d, wi_d_tq_t2d, first, xt),
+                                   horner_pd(wi_d_tq_cd, WI_D_TQ_CN, z), central);
+    return _mm256_mul_pd(_mm256_blendv_pd(_mm256_set1_pd(1.0), t, central), _mm256_div_pd(num, den));
+}
+
+static inline __m256d clamp_pd(const wi_params *p, __m256d v)
+{
+    return _mm256_min_pd(_mm256_max_pd(v, _mm256_set1_pd(p->tlo64)), _mm256_set1_pd(p->thi64));
+}
+
+static inline __m256d trunc_pd(const wi_params *p, __m256i w)
+{
+    const __m256d scale = _mm256_set1_pd(0x1p-52), half = _mm256_set1_pd(0.5);
+    __m256d u = _mm256_mul_pd(_mm256_add_pd(small_u64_to_pd(_mm256_srli_epi64(w, 12)), half), scale);
+    __m256i nw = _mm256_xor_si256(w, _mm256_set1_epi64x(-1));
+    __m256d v = _mm256_mul_pd(_mm256_add_pd(small_u64_to_pd(_mm256_srli_epi64(nw, 12)), half), scale);
+    __m256d mass = _mm256_set1_pd(p->tmass64);
+    __m256d lower = _mm256_fmadd_pd(u, mass, _mm256_set1_pd(p->tpa64));
+    __m256d upper = _mm256_fmadd_pd(v, mass, _mm256_set1_pd(p->tqb64));
+    __m256d left = _mm256_cmp_pd(lower, upper, _CMP_LE_OQ);
+    __m256d x = quantile_pd(_mm256_blendv_pd(upper, lower, left));
+    x = _mm256_xor_pd(x, _mm256_and_pd(left, _mm256_set1_pd(-0.0)));
+    return clamp_pd(p, _mm256_fmadd_pd(x, _mm256_set1_pd(p->width64), _mm256_set1_pd(p->lo64)));
+}
+
+static inline void trunc_f64(const keys256 *k, const wi_params *p, uint64_t g, __m256d v[4])
+{
+    if (p->tmode == WI_TM_NORMAL) {
+        normal_f64(k, p, g, v);
+        for (int i = 0; i < 4; i++)
+            v[i] = clamp_pd(p, v[i]);
+        return;
+    }
+    __m256i x[2], y[2];
+    philox_group(k, g, x, y);
+    for (int h = 0; h < 2; h++) {
+        v[h] = trunc_pd(p, x[h]);
+        v[2 + h] = trunc_pd(p, y[h]);
+    }
+}
+
 static inline void store_f64(double *o, __m256d v, int nt)
 {
     if (nt)
@@ -310,5 +437,6 @@ static inline void store_f64(double *o, __m256d v, int nt)
 
 GROUPS64(avx2_uniform_f64, uniform_f64)
 GROUPS64(avx2_normal_f64, normal_f64)
+GROUPS64(avx2_trunc_f64, trunc_f64)
 
 WI_DEFINE_TABLE(wi_kernels_avx2, "avx2", avx2);

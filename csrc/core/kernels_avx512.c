@@ -163,6 +163,61 @@ static inline void normal_f32x2(const keys512 *k, const wi_params *p, uint64_t g
     normal_ps(p, x1, y1, &v[2], &v[3]);
 }
 
+/* ---- trunc normal (float32 modes) ---- */
+
+static inline __m512 horner_ps(const float *c, int n, __m512 x)
+{
+    __m512 acc = _mm512_set1_ps(c[n - 1]);
+    for (int i = n - 2; i >= 0; i--)
+        acc = _mm512_fmadd_ps(acc, x, _mm512_set1_ps(c[i]));
+    return acc;
+}
+
+static inline __m512 quantile_ps(__m512 s)
+{
+    __m512 r = _mm512_sqrt_ps(_mm512_mul_ps(_mm512_set1_ps(-2.0f), log_ps(s)));
+    __m512 t = _mm512_sub_ps(_mm512_set1_ps(0.5f), s), z = _mm512_mul_ps(t, t);
+    __mmask16 central = _mm512_cmp_ps_mask(s, _mm512_set1_ps(WI_F_TQ_S0), _CMP_GE_OQ);
+    __m512 num = _mm512_mask_blend_ps(central, horner_ps(wi_f_tq_tn, 5, r), horner_ps(wi_f_tq_cn, 5, z));
+    __m512 den = _mm512_mask_blend_ps(central, horner_ps(wi_f_tq_td, 5, r), horner_ps(wi_f_tq_cd, 4, z));
+    return _mm512_mul_ps(_mm512_mask_blend_ps(central, _mm512_set1_ps(1.0f), t), _mm512_div_ps(num, den));
+}
+
+static inline __m512 clamp_ps(const wi_params *p, __m512 v)
+{
+    return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(p->tlo32)), _mm512_set1_ps(p->thi32));
+}
+
+static inline __m512 trunc_ps(const wi_params *p, __m512i w)
+{
+    const __m512 scale = _mm512_set1_ps(0x1p-32f), half = _mm512_set1_ps(0x1p-33f);
+    __m512 u = _mm512_fmadd_ps(_mm512_cvtepu32_ps(w), scale, half);
+    __m512 v = _mm512_fmadd_ps(_mm512_cvtepu32_ps(_mm512_xor_si512(w, _mm512_set1_epi32(-1))), scale, half);
+    __m512 mass = _mm512_set1_ps(p->tmass32);
+    __m512 lower = _mm512_fmadd_ps(u, mass, _mm512_set1_ps(p->tpa32));
+    __m512 upper = _mm512_fmadd_ps(v, mass, _mm512_set1_ps(p->tqb32));
+    __mmask16 left = _mm512_cmp_ps_mask(lower, upper, _CMP_LE_OQ);
+    __m512 x = quantile_ps(_mm512_mask_blend_ps(left, upper, lower));
+    x = _mm512_mask_xor_ps(x, left, x, _mm512_set1_ps(-0.0f));
+    return clamp_ps(p, _mm512_fmadd_ps(x, _mm512_set1_ps(p->width32), _mm512_set1_ps(p->lo32)));
+}
+
+static inline void trunc_f32x2(const keys512 *k, const wi_params *p, uint64_t g, __m512 v[4])
+{
+    if (p->tmode == WI_TM_NORMAL) {
+        normal_f32x2(k, p, g, v);
+        for (int i = 0; i < 4; i++)
+            v[i] = clamp_ps(p, v[i]);
+        return;
+    }
+    __m512i x0, y0, x1, y1;
+    philox_2groups(k, g, &x0, &y0, &x1, &y1);
+    v[0] = trunc_ps(p, x0);
+    v[1] = trunc_ps(p, y0);
+    v[2] = trunc_ps(p, x1);
+    v[3] = trunc_ps(p, y1);
+}
+
 #define GROUPS32(NAME, VALUES, T, STORE)                                                      \
     static void NAME(const wi_params *p, uint64_t group, size_t count, void *out)              \
     {                                                                                          \
@@ -190,6 +245,9 @@ GROUPS32(avx512_uniform_bf16, uniform_f32x2, uint16_t, STORE_BF16)
 GROUPS32(avx512_normal_f32, normal_f32x2, float, STORE_F32)
 GROUPS32(avx512_normal_f16, normal_f32x2, uint16_t, STORE_F16)
 GROUPS32(avx512_normal_bf16, normal_f32x2, uint16_t, STORE_BF16)
+GROUPS32(avx512_trunc_f32, trunc_f32x2, float, STORE_F32)
+GROUPS32(avx512_trunc_f16, trunc_f32x2, uint16_t, STORE_F16)
+GROUPS32(avx512_trunc_bf16, trunc_f32x2, uint16_t, STORE_BF16)
 
 /* ---- float64 ---- */
 
@@ -265,6 +323,76 @@ static inline void normal_f64x2(const keys512 *k, const wi_params *p, uint64_t g
     normal_pd(p, x1, y1, &v[2], &v[3]);
 }
 
+/* ---- trunc normal (float64 modes) ---- */
+
+static inline __m512d horner_pd(const double *c, int n, __m512d x)
+{
+    __m512d acc = _mm512_set1_pd(c[n - 1]);
+    for (int i = n - 2; i >= 0; i--)
+        acc = _mm512_fmadd_pd(acc, x, _mm512_set1_pd(c[i]));
+    return acc;
+}
+
+/* the tail rational: coefficients of tail 1 (r <= R1) or tail 2, per lane */
+static inline __m512d horner_tail_pd(const double *c1, const double *c2, __mmask8 first, __m512d x)
+{
+    __m512d acc = _mm512_mask_blend_pd(first, _mm512_set1_pd(c2[WI_D_TQ_TN - 1]), _mm512_set1_pd(c1[WI_D_TQ_TN - 1]));
+    for (int i = WI_D_TQ_TN - 2; i >= 0; i--)
+        acc = _mm512_fmadd_pd(acc, x, _mm512_mask_blend_pd(first, _mm512_set1_pd(c2[i]), _mm512_set1_pd(c1[i])));
+    return acc;
+}
+
+static inline __m512d quantile_pd(__m512d s)
+{
+    __m512d r = _mm512_sqrt_pd(_mm512_mul_pd(_mm512_set1_pd(-2.0), log_pd(s)));
+    __m512d t = _mm512_sub_pd(_mm512_set1_pd(0.5), s), z = _mm512_mul_pd(t, t);
+    __mmask8 central = _mm512_cmp_pd_mask(s, _mm512_set1_pd(WI_D_TQ_S0), _CMP_GE_OQ);
+    __mmask8 first = _mm512_cmp_pd_mask(r, _mm512_set1_pd(WI_D_TQ_R1), _CMP_LE_OQ);
+    __m512d xt = _mm512_mask_blend_pd(
+        first, _mm512_mul_pd(_mm512_sub_pd(r, _mm512_set1_pd(WI_D_TQ_R1)), _mm512_set1_pd(WI_D_TQ_XS)), r);
+    __m512d num = _mm512_mask_blend_pd(central, horner_tail_pd(wi_d_tq_t1n, wi_d_tq_t2n, first, xt),
+                                       horner_pd(wi_d_tq_cn, WI_D_TQ_CN, z));
+    __m512d den = _mm512_mask_blend_pd(central, horner_tail_pd(wi_d_tq_t1d, wi_d_tq_t2d, first, xt),
+                                       horner_pd(wi_d_tq_cd, WI_D_TQ_CN, z));
+    return _mm512_mul_pd(_mm512_mask_blend_pd(central, _mm512_set1_pd(1.0), t), _mm512_div_pd(num, den));
+}
+
+static inline __m512d clamp_pd(const wi_params *p, __m512d v)
+{
+    return _mm512_min_pd(_mm512_max_pd(v, _mm512_set1_pd(p->tlo64)), _mm512_set1_pd(p->thi64));
+}
+
+static inline __m512d trunc_pd(const wi_params *p, __m512i w)
+{
+    const __m512d scale = _mm512_set1_pd(0x1p-52), half = _mm512_set1_pd(0.5);
+    __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(w, 12)), half), scale);
+    __m512i nw = _mm512_xor_si512(w, _mm512_set1_epi64(-1));
+    __m512d v = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(nw, 12)), half), scale);
+    __m512d mass = _mm512_set1_pd(p->tmass64);
+    __m512d lower = _mm512_fmadd_pd(u, mass, _mm512_set1_pd(p->tpa64));
+    __m512d upper = _mm512_fmadd_pd(v, mass, _mm512_set1_pd(p->tqb64));
+    __mmask8 left = _mm512_cmp_pd_mask(lower, upper, _CMP_LE_OQ);
+    __m512d x = quantile_pd(_mm512_mask_blend_pd(left, upper, lower));
+    x = _mm512_mask_xor_pd(x, left, x, _mm512_set1_pd(-0.0));
+    return clamp_pd(p, _mm512_fmadd_pd(x, _mm512_set1_pd(p->width64), _mm512_set1_pd(p->lo64)));
+}
+
+static inline void trunc_f64x2(const keys512 *k, const wi_params *p, uint64_t g, __m512d v[4])
+{
+    if (p->tmode == WI_TM_NORMAL) {
+        normal_f64x2(k, p, g, v);
+        for (int i = 0; i < 4; i++)
+            v[i] = clamp_pd(p, v[i]);
+        return;
+    }
+    __m512i x0, y0, x1, y1;
+    philox_2groups(k, g, &x0, &y0, &x1, &y1);
+    v[0] = trunc_pd(p, x0);
+    v[1] = trunc_pd(p, y0);
+    v[2] = trunc_pd(p, x1);
+    v[3] = trunc_pd(p, y1);
+}
+
 static inline void store_f64(double *o, __m512d v, int nt)
 {
     if (nt)
@@ -296,5 +424,6 @@ static inline void store_f64(double *o, __m512d v, int nt)
 
 GROUPS64(avx512_uniform_f64, uniform_f64x2)
 GROUPS64(avx512_normal_f64, normal_f64x2)
+GROUPS64(avx512_trunc_f64, trunc_f64x2)
 
 WI_DEFINE_TABLE(wi_kernels_avx512, "avx512", avx512);

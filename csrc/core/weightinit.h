@@ -24,7 +24,7 @@ extern "C" {
 
 typedef enum { WI_F16 = 0, WI_BF16 = 1, WI_F32 = 2, WI_F64 = 3, WI_NDTYPE = 4 } wi_dtype;
 
-typedef enum { WI_UNIFORM = 0, WI_NORMAL = 1, WI_CONSTANT = 2, WI_NDIST = 3 } wi_dist;
+typedef enum { WI_UNIFORM = 0, WI_NORMAL = 1, WI_CONSTANT = 2, WI_TRUNC_NORMAL = 3, WI_NDIST = 4 } wi_dist;
 
 typedef enum {
     WI_OK = 0,
@@ -42,7 +42,8 @@ typedef enum {
     WI_E_CONST_OVERFLOW,/* constant: finite value outside the dtype's range */
     WI_E_FAN_NDIM,      /* fans: fewer than 2 dimensions */
     WI_E_NONLINEARITY,  /* gain: unknown nonlinearity */
-    WI_E_ISA            /* dispatch: ISA unknown or not supported by this CPU */
+    WI_E_ISA,           /* dispatch: ISA unknown or not supported by this CPU */
+    WI_E_TRUNC          /* trunc normal: mean, std not finite or std <= 0 */
 } wi_status;
 
 /* A strided view of memory.  strides are in bytes and may be negative or
@@ -64,7 +65,9 @@ typedef struct {
 
 typedef struct {
     wi_dist dist;
-    double p0, p1;     /* uniform: a, b.  normal: mean, std.  constant: value, - */
+    /* uniform: a, b.  normal: mean, std.  constant: value.
+     * trunc normal: mean, std (finite, > 0), a, b (a <= b, may be infinite). */
+    double p0, p1, p2, p3;
     uint64_t key;      /* Philox key */
     uint64_t stream;   /* high 64 bits of the Philox counter */
 } wi_spec;

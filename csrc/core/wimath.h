@@ -21,7 +21,13 @@
  *                this file (Remez on the relative error; 0.11 ulp before
  *                rounding), no division.  float64: log m = 2 atanh(s),
  *                s = (m - 1)/(m + 1), as a series in s^2.
- *  sin, cos:     Taylor series on [-pi/4, pi/4].
+ *  sin, cos:     Taylor series on [0, pi/4].
+ *  trunc normal: inverse CDF on the smaller tail probability s <= 1/2, so
+ *                tails keep full relative precision; g(s) = Phi^-1(1 - s) is a
+ *                rational function of t^2 (t = 1/2 - s) near the centre and of
+ *                r = sqrt(-2 log s) in the tails.  Coefficients are minimax
+ *                fits (iteratively reweighted least squares against mpmath)
+ *                made for this file; float32 is within 7 ulp of g, float64 7.
  */
 #ifndef WI_WIMATH_H
 #define WI_WIMATH_H
@@ -56,6 +62,40 @@
 #define WI_D_SQRT_HALF_BITS 0x3FE6A09E667F3BCDull
 #define WI_D_LN2 0x1.62e42fefa39efp-1
 #define WI_D_QUARTER_PI_2M53 0x1.921fb54442d18p-54 /* double(pi/4) * 2^-53 */
+
+/* ---- trunc normal: upper-tail quantile g(s) = Phi^-1(1 - s), 0 < s <= 1/2 ---- */
+#define WI_F_TQ_S0 0.075f /* central rational for s >= S0, tail rational below */
+static const float wi_f_tq_cn[5] = {0x1.40d932p+1f, -0x1.1dc560p+4f, 0x1.23f1c8p+5f, -0x1.0dc244p+4f,
+                                    -0x1.6c460ap+1f};
+static const float wi_f_tq_cd[4] = {0x1.000000p+0f, -0x1.0585ccp+3f, 0x1.4d06bcp+4f, -0x1.fe9598p+3f};
+static const float wi_f_tq_tn[5] = {-0x1.81e246p+1f, -0x1.4184e4p+2f, 0x1.789d7ep+1f, 0x1.532d62p+1f,
+                                    0x1.18627ap-2f};
+static const float wi_f_tq_td[5] = {0x1.000000p+0f, 0x1.06eb72p+2f, 0x1.54928cp+1f, 0x1.183564p-2f,
+                                    0x1.db7a06p-20f};
+
+#define WI_D_TQ_S0 0.15 /* central for s >= S0; tail 1 for r <= R1, tail 2 in (r - R1) * XS */
+#define WI_D_TQ_R1 7.5
+#define WI_D_TQ_XS (1.0 / 31.2)
+#define WI_D_TQ_CN 7 /* coefficients in the central numerator and denominator */
+#define WI_D_TQ_TN 8 /* ... and in each tail's */
+static const double wi_d_tq_cn[WI_D_TQ_CN] = {
+    0x1.40d931ff62706p+1, -0x1.ed472f3eaae8bp+4, 0x1.1fce0abc01c96p+7, -0x1.3b059d8a658a8p+8,
+    0x1.4043e4530e9dfp+8, -0x1.f35f0929df8f3p+6, 0x1.1dcf965d69068p+3};
+static const double wi_d_tq_cd[WI_D_TQ_CN] = {
+    0x1.0000000000000p+0, -0x1.ab16daa28951fp+3, 0x1.14544b27c5d1cp+6, -0x1.5b10e8c29b20ep+7,
+    0x1.ae1dbe56844f6p+7, -0x1.d20b9ec512598p+6, 0x1.2765eb87154b8p+4};
+static const double wi_d_tq_t1n[WI_D_TQ_TN] = {
+    -0x1.c44d58f590e97p+1, -0x1.8817e10f034c3p+4, -0x1.9bf002c07c153p+4, 0x1.e6dddcccaaec6p+2,
+    0x1.23cacc4e918e7p+4, 0x1.ee3be4b555ee5p+2, 0x1.2076c912238d8p+0, 0x1.6789273b53ba3p-5};
+static const double wi_d_tq_t1d[WI_D_TQ_TN] = {
+    0x1.0000000000000p+0, 0x1.703d951f242dcp+3, 0x1.abd23d6c8d5f7p+4, 0x1.61c6fd1b69c4bp+4,
+    0x1.fc71e433e92b7p+2, 0x1.20b105f6a6429p+0, 0x1.67770ee363b21p-5, 0x1.0daa1b920aa51p-24};
+static const double wi_d_tq_t2n[WI_D_TQ_TN] = {
+    0x1.c69844e3f32cap+2, 0x1.e8f0fe14145f2p+6, 0x1.a3fbf11e20718p+9, 0x1.7049cdcc64335p+11,
+    0x1.5d36116a516f1p+12, 0x1.5c58900d63343p+12, 0x1.458c8a7ae6462p+11, 0x1.9fea91b7e0c3ep+8};
+static const double wi_d_tq_t2d[WI_D_TQ_TN] = {
+    0x1.0000000000000p+0, 0x1.950d153b21dadp+3, 0x1.e94ec6bc824a6p+5, 0x1.1a6237e097f96p+7,
+    0x1.3ee032e7f93c2p+7, 0x1.41159670e1921p+6, 0x1.aa93fd9fbebd0p+3, 0x1.109548ba37d28p-18};
 
 static const double wi_d_log_c[11] = { /* 1/(2k+1), k = 11 .. 1 (Horner order) */
     1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
@@ -161,6 +201,46 @@ static inline void wi_direction_f64(uint64_t y, double *c_out, double *s_out)
     int swap = (y >> 61) & 1;
     *c_out = wi_u2d(wi_d2u(swap ? s : c) ^ (y & 0x8000000000000000ull));
     *s_out = wi_u2d(wi_d2u(swap ? c : s) ^ ((y << 1) & 0x8000000000000000ull));
+}
+
+/* Horner with fma, coefficients c[0] + c[1] x + ... (highest last). */
+static inline float wi_horner_f32(const float *c, int n, float x)
+{
+    float acc = c[n - 1];
+    for (int i = n - 2; i >= 0; i--)
+        acc = fmaf(acc, x, c[i]);
+    return acc;
+}
+
+static inline double wi_horner_f64(const double *c, int n, double x)
+{
+    double acc = c[n - 1];
+    for (int i = n - 2; i >= 0; i--)
+        acc = fma(acc, x, c[i]);
+    return acc;
+}
+
+static inline float wi_upper_quantile_f32(float s)
+{
+    float r = sqrtf(-2.0f * wi_log_f32(s));
+    float t = 0.5f - s, z = t * t;
+    int central = s >= WI_F_TQ_S0;
+    float num = central ? wi_horner_f32(wi_f_tq_cn, 5, z) : wi_horner_f32(wi_f_tq_tn, 5, r);
+    float den = central ? wi_horner_f32(wi_f_tq_cd, 4, z) : wi_horner_f32(wi_f_tq_td, 5, r);
+    return (central ? t : 1.0f) * (num / den);
+}
+
+static inline double wi_upper_quantile_f64(double s)
+{
+    double r = sqrt(-2.0 * wi_log_f64(s));
+    double t = 0.5 - s, z = t * t;
+    int central = s >= WI_D_TQ_S0, first = r <= WI_D_TQ_R1;
+    double xt = first ? r : (r - WI_D_TQ_R1) * WI_D_TQ_XS;
+    double num = central ? wi_horner_f64(wi_d_tq_cn, WI_D_TQ_CN, z)
+                         : wi_horner_f64(first ? wi_d_tq_t1n : wi_d_tq_t2n, WI_D_TQ_TN, xt);
+    double den = central ? wi_horner_f64(wi_d_tq_cd, WI_D_TQ_CN, z)
+                         : wi_horner_f64(first ? wi_d_tq_t1d : wi_d_tq_t2d, WI_D_TQ_TN, xt);
+    return (central ? t : 1.0) * (num / den);
 }
 
 /* ---- narrowing, round to nearest even (what F16C and torch's c10 do) ---- */
