@@ -18,6 +18,8 @@ FILLS = [
     ("normal_", {"mean": 0.5, "std": 2.0}),
     ("xavier_uniform_", {}),
     ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
+    ("trunc_normal_", {"std": 0.5, "a": -0.3, "b": 1.2}),
+    ("trunc_normal_", {"std": 0.02}),
 ]
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 
@@ -118,7 +120,14 @@ def test_block_rejects_what_does_not_fit():
 def test_half_precision_is_the_rounded_float32_fill(name, kwargs, half):
     ref = run(name, kwargs, torch.empty(301, 67), 21)
     t = run(name, kwargs, torch.empty(301, 67, dtype=half), 21)
-    assert same_bits(t, ref.to(half))  # torch's .to() rounds to nearest even
+    expected = ref.to(half)  # torch's .to() rounds to nearest even
+    if name == "trunc_normal_":  # ... and trunc_normal_ keeps it inside [a, b]
+        grid = torch.arange(-(2**15), 2**15, dtype=torch.int32).to(torch.int16).view(half).double()
+        grid = grid[torch.isfinite(grid)]
+        lo = grid[grid >= kwargs.get("a", -2.0)].min().to(half)
+        hi = grid[grid <= kwargs.get("b", 2.0)].max().to(half)
+        expected = torch.minimum(torch.maximum(expected, lo), hi)
+    assert same_bits(t, expected)
 
 
 def test_float16_rounding_matches_numpy_including_subnormals_and_overflow():

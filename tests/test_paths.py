@@ -16,8 +16,12 @@ import weightinit as wi
 from conftest import bits
 
 ISAS = wi.available_isas()
+TN = wi._core.TRUNC_NORMAL
 DISTS = [(wi._core.UNIFORM, -1.5, 2.5), (wi._core.NORMAL, 0.25, 3.0), (wi._core.UNIFORM, 7.0, 7.0),
-         (wi._core.NORMAL, float("nan"), 1.0), (wi._core.NORMAL, 0.0, float("inf"))]
+         (wi._core.NORMAL, float("nan"), 1.0), (wi._core.NORMAL, 0.0, float("inf")),
+         # trunc normal in each of its modes: (mean, std, a, b)
+         (TN, 0.0, 1.0, -2.0, 2.0), (TN, 0.0, 1.0, 5.0, 6.0), (TN, 0.0, 0.02, -2.0, 2.0),
+         (TN, 0.0, 1.0, 14.0, 15.0), (TN, 0.0, 1.0, -41.0, -40.0)]
 TORCH_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 CODES = {torch.float16: wi._core.F16, torch.bfloat16: wi._core.BF16, torch.float32: wi._core.F32,
          torch.float64: wi._core.F64}
@@ -37,8 +41,9 @@ def threads_restore():
     wi.set_num_threads(before)
 
 
-def raw_fill(t, dist, p0, p1, key=0xC0FFEE, stream=3, full=None, off=None):
-    wi._core.fill((t.data_ptr(), CODES[t.dtype], t.shape, t.stride()), dist, p0, p1, key, stream, full, off)
+def raw_fill(t, dist, p0, p1, p2=0.0, p3=0.0, key=0xC0FFEE, stream=3, full=None, off=None):
+    wi._core.fill((t.data_ptr(), CODES[t.dtype], t.shape, t.stride()), dist, p0, p1, key, stream, full, off,
+                  p2, p3)
     return t
 
 
@@ -50,34 +55,35 @@ def test_this_machine_has_simd_paths():
 
 @pytest.mark.parametrize("isa", ISAS[1:])
 @pytest.mark.parametrize("dtype", TORCH_DTYPES)
-@pytest.mark.parametrize("dist,p0,p1", DISTS)
-def test_simd_paths_match_scalar(isa, dtype, dist, p0, p1, isa_restore):
+@pytest.mark.parametrize("case", DISTS)
+def test_simd_paths_match_scalar(isa, dtype, case, isa_restore):
+    dist, p0, p1, *rest = case
     rng = np.random.default_rng(17)
     # ragged lengths and starts: 1..n elements at every offset within a group
     cases = [(int(rng.integers(0, 40)), int(n)) for n in list(range(1, 70)) + [255, 256, 257, 1000, 4099]]
     for start, n in cases:
         full = (start + n + int(rng.integers(0, 5)),)
         wi.set_isa("scalar")
-        ref = raw_fill(torch.empty(n, dtype=dtype), dist, p0, p1, full=full, off=(start,))
+        ref = raw_fill(torch.empty(n, dtype=dtype), dist, p0, p1, *rest, full=full, off=(start,))
         wi.set_isa(isa)
-        out = raw_fill(torch.empty(n, dtype=dtype), dist, p0, p1, full=full, off=(start,))
+        out = raw_fill(torch.empty(n, dtype=dtype), dist, p0, p1, *rest, full=full, off=(start,))
         assert np.array_equal(bits(out), bits(ref)), (start, n)
     # strided and transposed targets
     for make in [lambda: torch.empty(61, 37, dtype=dtype).t(), lambda: torch.empty(50, 90, dtype=dtype)[::3, 1::2]]:
         wi.set_isa("scalar")
-        ref = raw_fill(make(), dist, p0, p1)
+        ref = raw_fill(make(), dist, p0, p1, *rest)
         wi.set_isa(isa)
-        assert np.array_equal(bits(raw_fill(make(), dist, p0, p1)), bits(ref))
+        assert np.array_equal(bits(raw_fill(make(), dist, p0, p1, *rest)), bits(ref))
 
 
 @pytest.mark.parametrize("isa", ISAS[1:])
 def test_simd_paths_match_scalar_on_large_multithreaded_fills(isa, isa_restore):
     for dtype in TORCH_DTYPES:
-        for dist, p0, p1 in DISTS[:2]:
+        for dist, p0, p1, *rest in DISTS[:2] + DISTS[5:6]:
             wi.set_isa("scalar")
-            ref = raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1)
+            ref = raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1, *rest)
             wi.set_isa(isa)
-            assert np.array_equal(bits(raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1)), bits(ref))
+            assert np.array_equal(bits(raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1, *rest)), bits(ref))
 
 
 @pytest.mark.parametrize("dtype", TORCH_DTYPES)

@@ -19,6 +19,7 @@ from ._api import (
     kaiming_uniform_,
     normal_,
     ones_,
+    trunc_normal_,
     uniform_,
     xavier_normal_,
     xavier_uniform_,
@@ -31,7 +32,7 @@ from ._target import Block, block
 __version__ = "0.1.0"
 
 __all__ = [
-    "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",

@@ -10,11 +10,13 @@ import math
 import sys
 import warnings
 
+import numpy as np
+
 from . import _core
-from ._target import Block, fill, float_arg, torch_fallback, _torch_info
+from ._target import Block, fill, float_arg, refuse_numpy_dtype, torch_fallback, _torch_info
 
 __all__ = [
-    "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
     "_calculate_fan_in_and_fan_out", "_calculate_correct_fan",
 ]
@@ -108,11 +110,67 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     return fill(tensor, _core.NORMAL, mean, std, generator, "normal_")
 
 
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    r"""Fill ``tensor`` in place from the normal distribution
+    :math:`\mathcal{N}(\text{mean}, \text{std}^2)` truncated to :math:`[a, b]`.
+
+    ``a`` and ``b`` are absolute bounds, not multiples of ``std``.  Values are
+    drawn exactly, by the inverse CDF computed on the smaller tail, so narrow
+    windows and windows far in a tail (e.g. ``[5, 6]`` with ``std=1``) have the
+    truncated normal's distribution in every dtype, and every value lies in
+    ``[a, b]`` after rounding to the tensor's dtype, with no pile-up at the
+    bounds.  As in torch, a warning is issued when ``mean`` is more than
+    2 ``std`` outside ``[a, b]``; a non-finite ``mean`` or ``std`` gives
+    uniform values on ``[a, b]`` (torch's behaviour).  float16 and bfloat16
+    hold the float32 value rounded to nearest even (kept inside ``[a, b]``).
+
+    Args:
+        tensor: a torch.Tensor, numpy.ndarray, DLPack object or Block
+        mean: the mean of the normal distribution
+        std: its standard deviation
+        a: the minimum cutoff value
+        b: the maximum cutoff value
+        generator: as for uniform_
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.trunc_normal_(w, std=0.02)
+    """
+    info = _torch_info()
+    if torch_fallback(tensor) or (info is not None and isinstance(tensor, info.Tensor)
+                                  and tensor.dtype in info.complex):
+        return _nn_init().trunc_normal_(tensor, mean, std, a, b, generator)
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+    # torch draws normal values when more than 30% of the mass is inside
+    # [a, b] and uniform ones otherwise; its errors and messages follow that
+    p = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+    branch = _core.NORMAL if p > 0.3 else _core.UNIFORM
+    target = tensor.tensor if type(tensor) is Block else tensor
+    if branch == _core.NORMAL and isinstance(target, np.ndarray) and target.dtype.kind in ("i", "u"):
+        info_int = np.iinfo(target.dtype)  # torch converts a and b to the dtype first: they can overflow
+        for bound in (a, b):
+            if not info_int.min <= bound <= info_int.max:
+                raise RuntimeError(f"value cannot be converted to type {target.dtype.name} without overflow")
+    refuse_numpy_dtype(tensor, branch, "trunc_normal_", complex_ok=False)
+    fname = "normal_" if branch == _core.NORMAL else "uniform_"
+    mean, std, a, b = float(mean), float(std), float(a), float(b)
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        return fill(tensor, _core.UNIFORM, a, b, generator, fname)
+    return fill(tensor, _core.TRUNC_NORMAL, mean, abs(std), generator, fname, a, b)
+
+
 def _fill_value(val):
     """A fill value under torch's fill_ rules: a real or complex number or a
     0-d tensor."""
-    import numpy as np
-
     if isinstance(val, (bool, int)):
         if not -(1 << 63) <= val < (1 << 64):
             raise OverflowError("int too big to convert")
@@ -137,8 +195,6 @@ def _constant(tensor, val, torch_fn):
     """constant_/ones_/zeros_: torch tensors go to torch's own fill_ (already at
     memory bandwidth, every dtype); NumPy float arrays and DLPack objects to
     the core; other NumPy dtypes take NumPy's assignment."""
-    import numpy as np
-
     target = tensor.tensor if type(tensor) is Block else tensor
     info = _torch_info()
     if info is not None and isinstance(target, info.Tensor):

@@ -30,6 +30,7 @@ _NP_COMPLEX = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.f
 _C10_NAMES = {"b1": "Bool", "i1": "Char", "u1": "Byte", "i2": "Short", "u2": "UInt16",
               "i4": "Int", "u4": "UInt32", "i8": "Long", "u8": "UInt64"}
 _KERNEL_NAMES = {_core.UNIFORM: "check_uniform_bounds", _core.NORMAL: "normal_kernel_cpu"}
+_C10_COMPLEX = {"c8": "ComplexFloat", "c16": "ComplexDouble"}
 
 
 class _TorchInfo:
@@ -171,6 +172,19 @@ def _numpy_view(arr, dist, fname):
                     "use float16, float32, float64, complex64 or complex128")
 
 
+def refuse_numpy_dtype(tensor, kernel_dist, fname, complex_ok=True):
+    """For a NumPy target (or a Block of one) whose dtype weightinit cannot fill
+    with this function, raise what torch raises for that dtype; kernel_dist
+    names torch's kernel (UNIFORM or NORMAL) for integer dtypes."""
+    arr = tensor.tensor if type(tensor) is Block else tensor
+    if not isinstance(arr, np.ndarray) or arr.dtype in _NP_CODES:
+        return
+    if not complex_ok and arr.dtype.str[1:] in _C10_COMPLEX:  # trunc_normal_'s comparisons fail first
+        op = "lt_cpu" if kernel_dist == _core.NORMAL else "gt_cpu"
+        raise NotImplementedError(f"\"{op}\" not implemented for '{_C10_COMPLEX[arr.dtype.str[1:]]}'")
+    _numpy_view(arr, kernel_dist, fname)
+
+
 def _region(blk, extra):
     if blk is None:
         return None, None
@@ -181,9 +195,10 @@ def _key(dist, generator, torch):
     return (0, 0) if dist == _core.CONSTANT else draw(generator, torch)
 
 
-def fill(tensor, dist, p0, p1, generator, fname):
+def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     """Fill ``tensor`` (ndarray, CPU torch tensor, __dlpack__ object or Block
-    of one) with UNIFORM(p0, p1), NORMAL(p0, p1) or CONSTANT(p0); returns it."""
+    of one) with UNIFORM(p0, p1), NORMAL(p0, p1), CONSTANT(p0) or
+    TRUNC_NORMAL(mean p0, std p1, a p2, b p3); returns it."""
     if dist != _core.CONSTANT:
         _check_generator(generator, fname)
     blk = None
@@ -198,7 +213,7 @@ def fill(tensor, dist, p0, p1, generator, fname):
             p1 *= scale
         full, off = _region(blk, view.shape[target.ndim:])
         key, stream = _key(dist, generator, None)
-        _core.fill(view, dist, p0, p1, key, stream, full, off)
+        _core.fill(view, dist, p0, p1, key, stream, full, off, p2, p3)
         return tensor
 
     info = _torch_info()
@@ -212,11 +227,11 @@ def fill(tensor, dist, p0, p1, generator, fname):
             if dist == _core.NORMAL:
                 p1 = p1 / math.sqrt(2.0)
         code = info.codes[target.dtype]
-        _core.check(dist, p0, p1, code)
+        _core.check(dist, p0, p1, code, p2, p3)
         key, stream = _key(dist, generator, info.torch)
         full, off = _region(blk, extra)
         _core.fill((target.data_ptr(), code, target.shape, target.stride()),
-                   dist, p0, p1, key, stream, full, off)
+                   dist, p0, p1, key, stream, full, off, p2, p3)
         info.increment_version(tensor.tensor if blk is not None else tensor)
         return tensor
 
@@ -227,7 +242,7 @@ def fill(tensor, dist, p0, p1, generator, fname):
             capsule = target.__dlpack__()
         key, stream = _key(dist, generator, None)
         full, off = _region(blk, ())
-        _core.fill(capsule, dist, p0, p1, key, stream, full, off)
+        _core.fill(capsule, dist, p0, p1, key, stream, full, off, p2, p3)
         return tensor
 
     raise TypeError(f"{fname}(): tensor must be a torch.Tensor, a numpy.ndarray or an object "
