@@ -116,6 +116,8 @@ _tls = threading.local()
 def _torch_draw(torch, gen):
     # One 63-bit draw from the torch generator: it advances the generator, so
     # later torch and weightinit calls see fresh values.
+    if gen.device.type != "cpu":  # e.g. a CUDA generator: draw on its device
+        return torch.empty((), dtype=torch.int64, device=gen.device).random_(generator=gen).item()
     t = getattr(_tls, "key", None)
     if t is None:
         with torch.inference_mode(False):
@@ -141,7 +143,9 @@ def _check_generator(generator, fname):
 
 def draw(generator, torch_default):
     """(key, stream) for one fill.  ``torch_default``: the torch module when
-    the target is a torch tensor (so None means torch's default generator)."""
+    the target is a torch tensor (so None means torch's default CPU generator,
+    whatever the tensor's device: the same seed gives the same values on every
+    device)."""
     if generator is None:
         if torch_default is not None:
             return _torch_draw(torch_default, torch_default.default_generator), 0

@@ -119,17 +119,18 @@ def block(tensor, full_shape, offset):
 
 
 def torch_fallback(tensor):
-    """True for torch tensors weightinit leaves to torch itself: meta and
-    non-CPU devices, tensor subclasses with __torch_function__ or
-    __torch_dispatch__ (DTensor, ...), sparse layouts, conjugate or negative
-    views, dtypes other than the float and complex ones, and inference tensors
-    outside inference mode (torch raises for those)."""
+    """True for torch tensors weightinit leaves to torch itself: meta tensors,
+    tensor subclasses with __torch_function__ or __torch_dispatch__ (DTensor,
+    FakeTensor, ...), sparse and other non-strided layouts, conjugate or
+    negative views, dtypes other than the float and complex ones, and inference
+    tensors outside inference mode (torch raises for those).  Tensors on other
+    devices are weightinit's: they are filled through a CPU staging buffer."""
     if type(tensor) is np.ndarray or type(tensor) is Block:
         return False
     info = _torch_info()
     if info is None or not isinstance(tensor, info.Tensor):
         return False
-    if not info.is_plain(type(tensor)) or not tensor.is_cpu or tensor.layout is not info.strided:
+    if not info.is_plain(type(tensor)) or tensor.is_meta or tensor.layout is not info.strided:
         return True
     if tensor.dtype not in info.codes and tensor.dtype not in info.complex:
         return True
@@ -185,6 +186,18 @@ def refuse_numpy_dtype(tensor, kernel_dist, fname, complex_ok=True):
     _numpy_view(arr, kernel_dist, fname)
 
 
+_force_staging = False  # tests: stage CPU tensors too, to check the staging path
+
+
+def _check_writable(t):
+    """What torch refuses for an in-place fill, checked before a staged fill
+    (the core checks it for tensors it writes directly)."""
+    if any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+
+
 def _region(blk, extra):
     if blk is None:
         return None, None
@@ -219,20 +232,30 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     info = _torch_info()
     if info is not None and isinstance(target, info.Tensor):
         if blk is not None and torch_fallback(target):
-            raise TypeError(f"{fname}(): a Block must wrap a CPU tensor with a float or complex dtype")
+            raise TypeError(f"{fname}(): a Block must wrap a strided tensor with a float or complex dtype")
+        torch = info.torch
+        # another device: fill a CPU buffer under the same contract, then copy
+        staged = target.device.type != "cpu" or _force_staging
+        out = torch.empty(target.shape, dtype=target.dtype) if staged else target
         extra = ()
-        if target.dtype in info.complex:
-            target = info.torch.view_as_real(target)
+        if out.dtype in info.complex:
+            out = torch.view_as_real(out)
             extra = (2,)
             if dist == _core.NORMAL:
                 p1 = p1 / math.sqrt(2.0)
-        code = info.codes[target.dtype]
+        code = info.codes[out.dtype]
         _core.check(dist, p0, p1, code, p2, p3)
-        key, stream = _key(dist, generator, info.torch)
+        if staged:
+            _check_writable(target)
+        key, stream = _key(dist, generator, torch)
         full, off = _region(blk, extra)
-        _core.fill((target.data_ptr(), code, target.shape, target.stride()),
+        _core.fill((out.data_ptr(), code, out.shape, out.stride()),
                    dist, p0, p1, key, stream, full, off, p2, p3)
-        info.increment_version(tensor.tensor if blk is not None else tensor)
+        if staged:
+            with torch.no_grad():  # copy_ bumps the version counter once, like an in-place fill
+                target.copy_(torch.view_as_complex(out) if extra else out)
+        else:
+            info.increment_version(tensor.tensor if blk is not None else tensor)
         return tensor
 
     if hasattr(target, "__dlpack__"):
