@@ -1,20 +1,24 @@
-"""eye_ and dirac_, against torch.nn.init: signatures, errors and warnings,
-meta and empty tensors, exact values in every dtype, the identity
-convolution."""
+"""orthogonal_, eye_ and dirac_, against
+torch.nn.init: signatures, errors and warnings, meta and empty tensors,
+exact values where torch's are deterministic (eye_, dirac_), and the
+properties that define the random ones (orthogonality, Haar signs,
+reproducibility from a seed or generator)."""
 
 import inspect
+import math
 import warnings
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 import torch.nn.functional as F
 import torch.nn.init as tinit
 
 import weightinit as wi
-from conftest import FLOAT_TORCH
+from conftest import FLOAT_TORCH, same_bits
 
-NEW = ["eye_", "dirac_"]
+NEW = ["orthogonal_", "eye_", "dirac_"]
 
 
 def outcome(fn, *args, **kwargs):
@@ -47,6 +51,23 @@ def test_signature_and_docstring(name):
 T = torch.empty
 ERROR_CASES = [
     # (function, tensor factory, args, kwargs)
+    ("orthogonal_", lambda: T(3), (), {}),
+    ("orthogonal_", lambda: T(()), (), {}),
+    ("orthogonal_", lambda: T(3, device="meta"), (), {}),
+    ("orthogonal_", lambda: T(3, 4), ("x",), {}),
+    ("orthogonal_", lambda: T(3, 4), (None,), {}),
+    ("orthogonal_", lambda: T(3, 4), ([2.0],), {}),
+    ("orthogonal_", lambda: T(3, 4), (np.array(2.0),), {}),
+    ("orthogonal_", lambda: T(3, 4), (1j,), {}),
+    ("orthogonal_", lambda: T(3, 4, dtype=torch.float64), (np.complex128(1j),), {}),
+    ("orthogonal_", lambda: T(3, 4), (torch.tensor(1j),), {}),
+    ("orthogonal_", lambda: T(3, 4), (torch.tensor([[[2.0]]]),), {}),
+    ("orthogonal_", lambda: T(3, 4), (10 ** 400,), {}),
+    ("orthogonal_", lambda: T(3, 4, dtype=torch.complex64), (), {}),
+    ("orthogonal_", lambda: T(3, 4, dtype=torch.int64), (), {}),
+    ("orthogonal_", lambda: T(3, 4), (), {"generator": "g"}),
+    ("orthogonal_", lambda: T(0, 3), ("x",), {}),
+    ("orthogonal_", lambda: T(3, 1).expand(3, 3), (), {}),
     ("eye_", lambda: T(3), (), {}),
     ("eye_", lambda: T(2, 3, 4), (), {}),
     ("eye_", lambda: T(3, device="meta"), (), {}),
@@ -92,11 +113,13 @@ def test_numpy_targets_raise_like_torch_and_stay_untouched(name, make, args, kwa
 
 
 CALLS = [
+    ("orthogonal_", ()),
     ("eye_", ()),
     ("dirac_", ()),
     ("dirac_", (2,)),
 ]
 SHAPES = {
+    "orthogonal_": [(5, 6), (4, 3, 2)],
     "eye_": [(5, 6)],
     "dirac_": [(4, 6, 3), (4, 2, 3, 3), (4, 2, 1, 3, 2)],
 }
@@ -111,6 +134,7 @@ def test_meta_tensors_as_in_torch(name, args):
 
 
 ZERO_SHAPES = {
+    "orthogonal_": [(0, 3), (3, 0), (2, 0, 4), (0, 0)],
     "eye_": [(0, 3), (3, 0), (0, 0)],
     "dirac_": [(0, 3, 3), (4, 0, 3), (0, 0, 2, 2), (4, 3, 0), (4, 3, 2, 0)],
 }
@@ -143,18 +167,21 @@ class _DL:
 DLPACK_CASES = [
     ("eye_", (), (4, 6)),
     ("dirac_", (2,), (4, 3, 3)),
+    ("orthogonal_", (), (4, 6)),
 ]
 
 
 @pytest.mark.parametrize("name,args,shape", DLPACK_CASES)
 def test_dlpack_objects_numpy_can_view(name, args, shape):
-    """Filled through a NumPy view."""
+    """Filled through a NumPy view, with weightinit's generator semantics."""
+    random = name in ("orthogonal_", "sparse_")
     t = torch.full(shape, 5.0)
-    getattr(wi, name)(_DL(t), *args)
-    assert np.array_equal(t.numpy(), getattr(wi, name)(np.empty(shape, np.float32), *args))
+    kw = lambda: {"generator": wi.Generator(1)} if random else {}  # noqa: E731
+    getattr(wi, name)(_DL(t), *args, **kw())
+    assert np.array_equal(t.numpy(), getattr(wi, name)(np.empty(shape, np.float32), *args, **kw()))
     b = torch.full(shape, 5.0, dtype=torch.bfloat16)  # NumPy has no bfloat16
     with pytest.raises(TypeError, match="DLPack"):
-        getattr(wi, name)(_DL(b), *args)
+        getattr(wi, name)(_DL(b), *args, **kw())
     assert (b == 5).all()
 
 
@@ -268,3 +295,194 @@ def test_eye_and_dirac_refuse_overlapping_tensors():
             fn(t)
         assert (t == 0).all()
         assert outcome(getattr(tinit, fn.__name__), make()) == (None, [])
+
+
+# ------------------------------------------------------------ orthogonal_
+
+def test_bad_gain_leaves_tensor_and_generator_untouched():
+    # torch writes Q and draws before mul_ fails; weightinit checks gain first
+    t = torch.full((3, 4), 7.0)
+    torch.manual_seed(0)
+    with pytest.raises(TypeError):
+        wi.orthogonal_(t, "x")
+    assert (t == 7).all()
+    after = torch.randn(2)
+    torch.manual_seed(0)
+    assert torch.equal(torch.randn(2), after)
+
+
+def test_multi_element_tensor_gain_is_refused():
+    # torch broadcasts a tensor gain elementwise, which is not an orthogonal
+    # matrix times a gain; weightinit takes numbers and one-element tensors
+    t = torch.zeros(3, 4)
+    with pytest.raises(TypeError, match="one-element tensor"):
+        wi.orthogonal_(t, torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert (t == 0).all()
+    for gain in [torch.tensor(2.0), torch.tensor([2.0]), torch.tensor([[2]]), np.float32(2), True]:
+        wi.orthogonal_(t, gain)
+        assert torch.allclose(t @ t.T, torch.eye(3) * float(gain) ** 2, atol=1e-6)
+
+
+def test_complex64_numpy_gain_warns_like_torch():
+    ours = outcome(wi.orthogonal_, torch.empty(3, 4), np.complex64(2 + 1j))
+    theirs = outcome(tinit.orthogonal_, torch.empty(3, 4), np.complex64(2 + 1j))
+    assert ours == theirs and ours[1][0][0] is np.exceptions.ComplexWarning
+
+
+def test_empty_orthogonal_draws_nothing():
+    torch.manual_seed(5)
+    wi.orthogonal_(torch.empty(0, 4))
+    x = torch.randn(3)
+    torch.manual_seed(5)
+    assert torch.equal(torch.randn(3), x)
+
+
+def flat(t):
+    t = torch.as_tensor(t)
+    return t.reshape(t.shape[0], -1).double()
+
+
+def orthogonality_error(w, gain=1.0):
+    m = flat(w)
+    g = m.T @ m if m.shape[0] > m.shape[1] else m @ m.T
+    return (g - gain ** 2 * torch.eye(g.shape[0], dtype=torch.float64)).abs().max().item()
+
+
+def test_orthogonal_passes_torchs_own_test():
+    """torch's test_orthogonal, over 25 seeds: products computed in float32,
+    atol 1e-6 (torch's own orthogonal_ fails this for some seeds)."""
+    rng = np.random.default_rng(0)
+    for seed in range(25):
+        torch.manual_seed(seed)
+        for size in [[3, 4], [4, 3], [20, 2, 3, 4], [2, 3, 4, 5]]:
+            for gain in [1.0, float(rng.uniform(0.1, 2))]:
+                t = torch.zeros(size)
+                wi.orthogonal_(t, gain=gain)
+                rows, cols = size[0], math.prod(size[1:])
+                f = t.view(rows, cols)
+                prod = f.t() @ f if rows > cols else f @ f.t()
+                torch.testing.assert_close(prod, torch.eye(min(rows, cols)) * gain ** 2, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (7, 2, 3), (64, 64), (200, 150), (150, 200), (40, 3, 3, 3)])
+def test_orthogonal_in_every_dtype_and_numpy(shape):
+    bound = {torch.float16: 3e-3, torch.bfloat16: 2e-2, torch.float32: 2e-6, torch.float64: 1e-12}
+    for dtype in FLOAT_TORCH:
+        t = wi.orthogonal_(torch.empty(shape, dtype=dtype), gain=0.5)
+        assert orthogonality_error(t, 0.5) < bound[dtype] * 0.5 ** 2, dtype
+        if dtype != torch.bfloat16:
+            arr = wi.orthogonal_(np.empty(shape, torch.empty((), dtype=dtype).numpy().dtype))
+            assert orthogonality_error(arr) < bound[dtype], dtype
+
+
+def haar_reference(a, rows, cols):
+    """Q with positive diag(R) for the rows x cols Gaussian a, in float64."""
+    a = np.asarray(a, np.float64)
+    q, r = np.linalg.qr(a.T if rows < cols else a)
+    q = q * np.sign(np.diag(r))
+    return q.T if rows < cols else q
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (3, 2, 5), (8, 8)])
+def test_orthogonal_is_the_sign_fixed_qr_of_the_normal_fill(shape):
+    """The Gaussian matrix is normal_'s fill (float64 for small matrices)
+    with the same key: from torch's default generator, a torch generator or
+    a weightinit generator; R's diagonal comes out positive."""
+    rows, cols = shape[0], math.prod(shape[1:])
+    a = torch.empty(rows, cols, dtype=torch.float64)
+    wi.normal_(a, generator=torch.Generator().manual_seed(3))
+    expect = haar_reference(a.numpy(), rows, cols).reshape(shape)
+    torch.manual_seed(3)
+    t = wi.orthogonal_(torch.empty(shape))
+    np.testing.assert_allclose(t.numpy(), expect, rtol=0, atol=1e-7)
+    t2 = wi.orthogonal_(torch.empty(shape), generator=torch.Generator().manual_seed(3))
+    assert torch.equal(t, t2)
+    arr = wi.orthogonal_(np.empty(shape), generator=wi.Generator(9))
+    wi.normal_(a, generator=wi.Generator(9))
+    np.testing.assert_allclose(arr, haar_reference(a.numpy(), rows, cols).reshape(shape), atol=1e-13)
+    m = flat(arr).numpy()
+    r = m.T @ a.numpy() if rows >= cols else m @ a.numpy().T
+    assert np.all(np.diag(r) > 0) and np.allclose(np.tril(r, -1), 0, atol=1e-12)
+
+
+def test_orthogonal_has_no_sign_bias():
+    """A column of an n x n Haar matrix is uniform on the sphere, so each
+    entry x has (x + 1) / 2 ~ Beta((n - 1) / 2, (n - 1) / 2): uniform on
+    [-1, 1] for n = 3.  LAPACK's unfixed Q has Q[0, 0] < 0 always; the sign
+    fix removes that.  (3, 7) takes the transposed branch: its rows are the
+    first 3 columns of a 7 x 7 Haar matrix."""
+    for shape, n in [((3, 3), 3), ((3, 7), 7)]:
+        draws = np.stack([wi.orthogonal_(np.empty(shape), generator=wi.Generator(s)) for s in range(300)])
+        beta = scipy.stats.beta((n - 1) / 2, (n - 1) / 2, loc=-1, scale=2)
+        for i, j in [(0, 0), (2, 1), (1, 2)]:
+            assert scipy.stats.kstest(draws[:, i, j], beta.cdf).pvalue > 1e-3, (shape, i, j)
+        diag = np.stack([np.diagonal(d) for d in draws])
+        assert 0.43 < (diag > 0).mean() < 0.57
+        assert abs(draws.mean()) < 0.02
+
+
+def test_orthogonal_on_torch_tensors_has_no_sign_bias():
+    torch.manual_seed(0)
+    signs = [np.sign(wi.orthogonal_(torch.empty(3, 3))[0, 0].item()) for _ in range(200)]
+    assert 80 < sum(s > 0 for s in signs) < 120
+
+
+@pytest.mark.parametrize("shape", [(20, 30), (160, 160)])  # float64 and float32 QR
+def test_orthogonal_half_precision_is_the_rounded_float32_result(shape):
+    ref = wi.orthogonal_(torch.empty(shape), generator=wi.Generator(4))
+    for half in [torch.bfloat16, torch.float16]:
+        t = wi.orthogonal_(torch.empty(shape, dtype=half), generator=wi.Generator(4))
+        assert same_bits(t, ref.to(half))
+        assert outcome(tinit.orthogonal_, torch.empty(shape, dtype=half))[0][0] is NotImplementedError
+
+
+def test_orthogonal_layouts_parameters_and_autograd():
+    ref = wi.orthogonal_(torch.empty(12, 5, 2), generator=wi.Generator(1))
+    views = [torch.empty(2, 5, 12).permute(2, 1, 0), torch.empty(24, 5, 4)[::2, :, 1:3],
+             torch.nn.Parameter(torch.empty(12, 5, 2))]
+    for t in views:
+        v = t._version
+        assert wi.orthogonal_(t, generator=wi.Generator(1)) is t
+        assert torch.equal(t, ref)
+        assert t._version == v + 1
+        assert t.grad_fn is None
+    p = views[-1]
+    assert p.is_leaf and p.requires_grad
+    x = torch.randn(12, 5, 2, requires_grad=True)
+    y = (p * x).sum()
+    wi.orthogonal_(p)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_orthogonal_torch_and_numpy_agree_and_numpy_seeds():
+    t = wi.orthogonal_(torch.empty(10, 12, dtype=torch.float64), generator=wi.Generator(2))
+    arr = wi.orthogonal_(np.empty((10, 12)), generator=wi.Generator(2))
+    np.testing.assert_allclose(t.numpy(), arr, atol=1e-14)
+    wi.manual_seed(8)
+    a = wi.orthogonal_(np.empty((5, 5), np.float32))
+    b = wi.orthogonal_(np.empty((5, 5), np.float32))
+    wi.manual_seed(8)
+    assert np.array_equal(wi.orthogonal_(np.empty((5, 5), np.float32)), a)
+    assert not np.array_equal(a, b)
+    arr16 = wi.orthogonal_(np.empty((5, 5), np.float16), generator=np.random.default_rng(1))
+    assert orthogonality_error(arr16) < 3e-3
+
+
+def test_orthogonal_block_is_that_block_of_the_full_matrix():
+    full = wi.orthogonal_(torch.empty(9, 4, 2), generator=wi.Generator(6))
+    part = torch.empty(3, 4, 1)
+    wi.orthogonal_(wi.block(part, (9, 4, 2), (6, 0, 1)), generator=wi.Generator(6))
+    assert torch.equal(part, full[6:9, :, 1:2])
+    arr = np.empty((2, 4, 2))
+    wi.orthogonal_(wi.block(arr, (9, 4, 2), (1, 0, 0)), generator=wi.Generator(6))
+    np.testing.assert_allclose(arr, full[1:3].numpy(), atol=1e-7)
+
+
+def test_orthogonal_refuses_read_only_arrays_before_drawing():
+    a = np.zeros((3, 3))
+    a.setflags(write=False)
+    state = wi.default_generator.get_state()
+    with pytest.raises(ValueError, match="read-only"):
+        wi.orthogonal_(a)
+    assert wi.default_generator.get_state() == state

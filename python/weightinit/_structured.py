@@ -1,23 +1,36 @@
-"""torch.nn.init's structured initialisers -- eye_, dirac_.
+"""torch.nn.init's structured initialisers -- orthogonal_, eye_, dirac_.
 
-eye_ and dirac_ write exact 0/1 patterns, with torch ops for torch
-tensors and NumPy for arrays.
+The random numbers come from the C core with the same key semantics as the
+other functions; the structure on top of them is computed with NumPy or
+torch:
+
+* orthogonal_: a Gaussian matrix filled by the core, QR-factorised by LAPACK
+  (torch.linalg.qr for torch tensors, numpy.linalg.qr for everything else),
+  signs fixed so that the result is Haar-distributed.
+* eye_, dirac_: exact 0/1 patterns.
 
 Torch tensors weightinit does not handle itself (``_target.torch_fallback``:
 meta, other devices, subclasses, ...) go to torch.nn.init unchanged.
 """
 
+import math
 import operator
 import sys
 
 import numpy as np
 
 from . import _core
-from ._target import Block, _torch_info, _type_name, fill, torch_fallback
+from ._random import _check_generator
+from ._target import Block, _numpy_view, _torch_info, _type_name, fill, torch_fallback
 
 __all__ = [
-    "eye_", "dirac_",
+    "orthogonal_", "eye_", "dirac_",
 ]
+
+# c10 names of the float dtypes, for torch's messages about gain
+_C10 = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
+_C10_COMPLEX = {"Half": "ComplexHalf", "BFloat16": "ComplexFloat", "Float": "ComplexFloat",
+                "Double": "ComplexDouble"}
 
 
 def _nn_init():
@@ -29,6 +42,13 @@ def _split(tensor):
     if type(tensor) is Block:
         return tensor.tensor, tuple(tensor.shape), tuple(tensor.offset)
     return tensor, tuple(tensor.shape), None
+
+
+def _local(full_values, target, offset):
+    """The part of a full-shape array that a Block's target holds."""
+    if offset is None:
+        return full_values
+    return full_values[tuple(slice(o, o + n) for o, n in zip(offset, target.shape))]
 
 
 def _target_kind(target, fname):
@@ -155,4 +175,126 @@ def dirac_(tensor, groups=1):
             keep &= (c >= o) & (c < o + n)
         coords = [c[keep] - o for c, o in zip(coords, offset)]
     _write_pattern(view, kind, tuple(coords))
+    return tensor
+
+
+def _gain(gain, c10, shape):
+    """``gain`` as a float, or the error torch's ``tensor.mul_(gain)`` raises."""
+    if isinstance(gain, complex):
+        raise RuntimeError(f"result type {_C10_COMPLEX[c10]} can't be cast to the desired output type {c10}")
+    if isinstance(gain, (bool, int, np.integer)):
+        if not -(1 << 63) <= gain < (1 << 64):
+            raise OverflowError("int too big to convert")
+        return float(gain)
+    if isinstance(gain, (float, np.floating, np.bool_, np.complexfloating)):
+        return float(gain)  # NumPy's ComplexWarning for complex64, as with torch
+    info = _torch_info()
+    if info is not None and isinstance(gain, info.Tensor):
+        if gain.numel() == 1:
+            if gain.dim() > len(shape):
+                raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
+                                   f"shape {[1] * (gain.dim() - len(shape)) + list(shape)}")
+            if gain.is_complex():
+                raise RuntimeError(
+                    f"result type {_C10_COMPLEX[c10]} can't be cast to the desired output type {c10}")
+            return float(gain.item())
+        raise TypeError(f"orthogonal_(): gain must be a number or a one-element tensor, "
+                        f"not a tensor of shape {list(gain.shape)}")
+    raise TypeError(f"mul_(): argument 'other' (position 1) must be Tensor, not {_type_name(gain)}")
+
+
+# QRs up to this many rows * cols * min(rows, cols) (128 x 128) run in float64
+# for every torch dtype: under a millisecond, and orthogonal to ~1e-8 before
+# rounding instead of ~5e-7 with float32's QR.
+_SMALL_QR = 1 << 21
+
+_SIGN_MESSAGE = ("Unlike NumPy, torch.sign is not intended to support complex numbers. "
+                 "Please use torch.sgn instead.")
+
+
+def _column_scale(r, gain, ones_like):
+    """gain * sign(R[j, j]) per column j of Q (+gain for a zero).  LAPACK's
+    Householder QR leaves the signs of diag(R), hence of Q's columns, tied to
+    the data; making diag(R) positive makes Q Haar-distributed (Mezzadri 2007)."""
+    d = r.diagonal()
+    s = ones_like(d)
+    s[d < 0] = -1
+    return s * gain
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    r"""Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``
+    (Saxe et al., 2013).
+
+    The tensor is seen as a matrix :math:`W` of ``rows = size(0)`` rows and
+    ``cols = numel / rows`` columns.  With :math:`A` a ``rows x cols``
+    matrix of standard normal values from ``generator`` and :math:`A = QR`
+    (:math:`A^T = QR` when rows < cols) its reduced QR factorisation with
+    the signs chosen so that :math:`\operatorname{diag}(R) > 0`,
+
+    .. math::
+        W = \text{gain} \cdot Q \quad (\text{or } \text{gain} \cdot Q^T),
+
+    so :math:`W^T W = \text{gain}^2 I` when rows >= cols and
+    :math:`W W^T = \text{gain}^2 I` otherwise, and :math:`Q` is uniformly
+    (Haar) distributed.
+
+    The QR runs in LAPACK: ``numpy.linalg.qr`` (float64) for NumPy arrays
+    and DLPack objects; ``torch.linalg.qr`` for torch tensors, in float64
+    for float64 tensors and for small matrices (rows * cols * min(rows, cols)
+    up to 2**21, e.g. 128 x 128), in float32 otherwise (float16 and bfloat16
+    included: torch's own orthogonal_ refuses those).  The result is then
+    rounded to the tensor's dtype.  A seed fixes the result for a given
+    target kind and LAPACK build; across them values agree to rounding.
+
+    Args:
+        tensor: at least 2-D; a torch.Tensor, numpy.ndarray, DLPack object or Block
+            (a Block gets its part of the full matrix, which is computed whole)
+        gain: scaling factor
+        generator: as for uniform_ (one fill's key is drawn)
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.orthogonal_(w)
+    """
+    if torch_fallback(tensor):
+        return _nn_init().orthogonal_(tensor, gain, generator)
+    target, full, offset = _split(tensor)
+    if len(full) < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    rows = full[0]
+    numel = math.prod(full)
+    if numel == 0:
+        return tensor
+    cols = numel // rows
+    kind, view = _target_kind(target, "orthogonal_")
+    _check_generator(generator, "normal_")
+    if kind == "numpy":
+        _numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
+        if view.dtype.kind == "c":
+            raise NotImplementedError(_SIGN_MESSAGE)
+        g = _gain(gain, _C10[view.dtype.name], full)
+        _clear(view)  # refuses read-only or overlapping memory before drawing
+        a = np.empty((rows, cols), np.float64)
+        fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
+        q, r = np.linalg.qr(a.T if rows < cols else a)
+        q *= _column_scale(r, g, np.ones_like)
+        w = q.T if rows < cols else q
+        view[...] = _local(w.reshape(full), view, offset)
+        return tensor
+
+    info = _torch_info()
+    torch = info.torch
+    if view.is_complex():
+        raise NotImplementedError(_SIGN_MESSAGE)
+    small = rows * cols * min(rows, cols) <= _SMALL_QR
+    dtype = torch.float64 if small or view.dtype == torch.float64 else torch.float32
+    g = _gain(gain, _C10[str(view.dtype)[6:]], full)
+    a = torch.empty((rows, cols), dtype=dtype)
+    fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
+    q, r = torch.linalg.qr(a.T if rows < cols else a)
+    q *= _column_scale(r, g, torch.ones_like)
+    w = q.T if rows < cols else q
+    with torch.no_grad():
+        view.copy_(_local(w.reshape(full), view, offset))
     return tensor
