@@ -1,8 +1,8 @@
-"""orthogonal_, eye_ and dirac_, against
+"""orthogonal_, sparse_, eye_ and dirac_, against
 torch.nn.init: signatures, errors and warnings, meta and empty tensors,
 exact values where torch's are deterministic (eye_, dirac_), and the
-properties that define the random ones (orthogonality, Haar signs,
-reproducibility from a seed or generator)."""
+properties that define the random ones (orthogonality, Haar signs, zeros per
+column, reproducibility from a seed or generator)."""
 
 import inspect
 import math
@@ -18,7 +18,7 @@ import torch.nn.init as tinit
 import weightinit as wi
 from conftest import FLOAT_TORCH, same_bits
 
-NEW = ["orthogonal_", "eye_", "dirac_"]
+NEW = ["orthogonal_", "sparse_", "eye_", "dirac_"]
 
 
 def outcome(fn, *args, **kwargs):
@@ -68,6 +68,23 @@ ERROR_CASES = [
     ("orthogonal_", lambda: T(3, 4), (), {"generator": "g"}),
     ("orthogonal_", lambda: T(0, 3), ("x",), {}),
     ("orthogonal_", lambda: T(3, 1).expand(3, 3), (), {}),
+    ("sparse_", lambda: T(3), (0.1,), {}),
+    ("sparse_", lambda: T(2, 3, 4), (0.1,), {}),
+    ("sparse_", lambda: T(3, device="meta"), (0.1,), {}),
+    ("sparse_", lambda: T(3, 4, device="meta"), ("x",), {}),
+    ("sparse_", lambda: T(4, 5), ("x",), {}),
+    ("sparse_", lambda: T(4, 5), (None,), {}),
+    ("sparse_", lambda: T(4, 5), (1j,), {}),
+    ("sparse_", lambda: T(4, 5), (math.nan,), {}),
+    ("sparse_", lambda: T(4, 5), (math.inf,), {}),
+    ("sparse_", lambda: T(4, 5), (-math.inf,), {}),
+    ("sparse_", lambda: T(4, 5), (0.5, -1), {}),
+    ("sparse_", lambda: T(4, 5), (0.5, math.nan), {}),
+    ("sparse_", lambda: T(4, 5), (0.5, "x"), {}),
+    ("sparse_", lambda: T(4, 5), (0.5, None), {}),
+    ("sparse_", lambda: T(4, 5), (0.5, 1j), {}),
+    ("sparse_", lambda: T(4, 5, dtype=torch.int32), (0.5,), {}),
+    ("sparse_", lambda: T(4, 5), (0.5,), {"generator": 5}),
     ("eye_", lambda: T(3), (), {}),
     ("eye_", lambda: T(2, 3, 4), (), {}),
     ("eye_", lambda: T(3, device="meta"), (), {}),
@@ -114,12 +131,14 @@ def test_numpy_targets_raise_like_torch_and_stay_untouched(name, make, args, kwa
 
 CALLS = [
     ("orthogonal_", ()),
+    ("sparse_", (0.3,)),
     ("eye_", ()),
     ("dirac_", ()),
     ("dirac_", (2,)),
 ]
 SHAPES = {
     "orthogonal_": [(5, 6), (4, 3, 2)],
+    "sparse_": [(5, 6)],
     "eye_": [(5, 6)],
     "dirac_": [(4, 6, 3), (4, 2, 3, 3), (4, 2, 1, 3, 2)],
 }
@@ -135,6 +154,7 @@ def test_meta_tensors_as_in_torch(name, args):
 
 ZERO_SHAPES = {
     "orthogonal_": [(0, 3), (3, 0), (2, 0, 4), (0, 0)],
+    "sparse_": [(0, 4), (4, 0), (0, 0)],
     "eye_": [(0, 3), (3, 0), (0, 0)],
     "dirac_": [(0, 3, 3), (4, 0, 3), (0, 0, 2, 2), (4, 3, 0), (4, 3, 2, 0)],
 }
@@ -168,6 +188,7 @@ DLPACK_CASES = [
     ("eye_", (), (4, 6)),
     ("dirac_", (2,), (4, 3, 3)),
     ("orthogonal_", (), (4, 6)),
+    ("sparse_", (0.5,), (4, 6)),
 ]
 
 
@@ -486,3 +507,113 @@ def test_orthogonal_refuses_read_only_arrays_before_drawing():
     with pytest.raises(ValueError, match="read-only"):
         wi.orthogonal_(a)
     assert wi.default_generator.get_state() == state
+
+
+# ---------------------------------------------------------------- sparse_
+
+@pytest.mark.parametrize("rows,cols,sparsity", [(10, 7, 0.1), (10, 7, 0.35), (9, 4, 1.0), (5, 3, 1.7),
+                                                (8, 6, 0.0), (8, 6, -0.3), (8, 6, -2.0), (1, 5, 0.5),
+                                                (100, 50, 0.9)])
+def test_sparse_zeros_per_column_as_torch(rows, cols, sparsity):
+    theirs = tinit.sparse_(torch.empty(rows, cols), sparsity)
+    for dtype in FLOAT_TORCH:
+        ours = wi.sparse_(torch.empty(rows, cols, dtype=dtype), sparsity, std=1.0)
+        counts = (ours == 0).sum(0)
+        assert torch.equal(counts, (theirs == 0).sum(0)), dtype
+        expect = min(rows, max(0, math.ceil(sparsity * rows) if sparsity >= 0 else
+                               rows + math.ceil(sparsity * rows)))
+        assert (counts == expect).all()
+    arr = wi.sparse_(np.empty((rows, cols), np.float32), sparsity, std=1.0)
+    assert ((arr == 0).sum(0) == expect).all()
+
+
+def test_sparse_values_are_normal_values_of_the_first_key():
+    torch.manual_seed(11)
+    t = wi.sparse_(torch.empty(40, 30), 0.25, std=0.5)
+    torch.manual_seed(11)
+    dense = wi.normal_(torch.empty(40, 30), 0.0, 0.5)
+    nonzero = t != 0
+    assert nonzero.sum() == 30 * 30
+    assert torch.equal(t[nonzero], dense[nonzero])
+    arr = wi.sparse_(np.empty((40, 30)), 0.25, generator=wi.Generator(3))
+    dense = wi.normal_(np.empty((40, 30)), 0.0, 0.01, generator=wi.Generator(3))
+    assert np.array_equal(arr[arr != 0], dense[arr != 0])
+
+
+def sparse_run(make, seed_how):
+    t = make()
+    if seed_how == "manual_seed":
+        torch.manual_seed(21)
+        return wi.sparse_(t, 0.4)
+    gen = {"torch": lambda: torch.Generator().manual_seed(21), "weightinit": lambda: wi.Generator(21),
+           "numpy": lambda: np.random.default_rng(21)}[seed_how]()
+    return wi.sparse_(t, 0.4, generator=gen)
+
+
+@pytest.mark.parametrize("seed_how", ["manual_seed", "torch", "weightinit", "numpy"])
+def test_sparse_seed_fixes_values_and_pattern(seed_how):
+    make = lambda: torch.empty(30, 20, dtype=torch.bfloat16)  # noqa: E731
+    a = sparse_run(make, seed_how)
+    torch.manual_seed(999)  # torch's own sparse_ would take its pattern from here
+    b = sparse_run(make, seed_how)
+    assert same_bits(a, b)
+    assert torch.equal((a == 0).sum(0), torch.full((20,), 12))
+    other = wi.sparse_(make(), 0.4, generator=wi.Generator(22))
+    assert not torch.equal(a == 0, other == 0)
+
+
+def test_sparse_with_a_torch_generator_equals_manual_seed_and_leaves_the_default_alone():
+    torch.manual_seed(4)
+    expected = torch.randn(3)
+    torch.manual_seed(4)
+    a = wi.sparse_(torch.empty(20, 10), 0.5, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(torch.randn(3), expected)
+    torch.manual_seed(7)
+    assert torch.equal(wi.sparse_(torch.empty(20, 10), 0.5), a)
+
+
+def test_sparse_draws_two_keys():
+    torch.manual_seed(2)
+    wi.sparse_(torch.empty(6, 6), 0.5)
+    after = torch.randn(3)
+    torch.manual_seed(2)
+    wi.normal_(torch.empty(1))
+    wi.normal_(torch.empty(1))
+    assert torch.equal(torch.randn(3), after)
+    g = wi.Generator(1)
+    wi.sparse_(np.empty((6, 6)), 0.5, generator=g)
+    assert g.get_state() == (1, 2)
+
+
+def test_sparse_torch_numpy_dtypes_and_layouts_agree():
+    ref = wi.sparse_(torch.empty(25, 15), 0.3, generator=wi.Generator(5))
+    arr = wi.sparse_(np.empty((25, 15), np.float32), 0.3, generator=wi.Generator(5))
+    assert np.array_equal(ref.numpy(), arr)
+    for t in [torch.empty(15, 25).t(), torch.empty(50, 45)[::2, ::3], torch.nn.Parameter(torch.empty(25, 15))]:
+        v = t._version
+        wi.sparse_(t, 0.3, generator=wi.Generator(5))
+        assert torch.equal(t, ref) and t._version > v and t.grad_fn is None
+    half = wi.sparse_(torch.empty(25, 15, dtype=torch.float16), 0.3, generator=wi.Generator(5))
+    assert same_bits(half, ref.to(torch.float16))
+    c = wi.sparse_(torch.empty(25, 15, dtype=torch.complex64), 0.3, generator=wi.Generator(5))
+    assert ((c == 0).sum(0) == 8).all()
+
+
+def test_sparse_pattern_is_uniform_over_rows():
+    """Each row is zeroed in each column with probability k / rows."""
+    t = wi.sparse_(np.empty((10, 20000), np.float32), 0.3, generator=wi.Generator(0))
+    freq = (t == 0).mean(axis=1)
+    assert np.abs(freq - 0.3).max() < 0.015
+    # the zeroed pairs of rows are uniform too (no correlation between rows)
+    z = (t == 0).astype(np.float64)
+    both = (z @ z.T / z.shape[1])[~np.eye(10, dtype=bool)]
+    assert np.abs(both - 0.3 * 2 / 9).max() < 0.015
+
+
+def test_sparse_block_is_that_block_of_the_full_fill():
+    full = wi.sparse_(torch.empty(30, 12), 0.3, generator=wi.Generator(8))
+    for offset, shape in [((0, 0), (30, 12)), ((5, 3), (10, 4)), ((29, 11), (1, 1)), ((0, 7), (30, 5))]:
+        part = torch.empty(shape)
+        out = wi.sparse_(wi.block(part, (30, 12), offset), 0.3, generator=wi.Generator(8))
+        assert out.tensor is part
+        assert torch.equal(part, full[offset[0]:offset[0] + shape[0], offset[1]:offset[1] + shape[1]])

@@ -26,7 +26,7 @@ from ._api import (
 )
 from ._core import available_isas, get_num_threads, isa, set_isa, set_num_threads
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
-from ._structured import dirac_, eye_, orthogonal_
+from ._structured import dirac_, eye_, orthogonal_, sparse_
 from ._target import Block, block
 
 __version__ = "0.1.0"
@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "orthogonal_", "eye_", "dirac_",
+    "orthogonal_", "sparse_", "eye_", "dirac_",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
 ]

@@ -1,4 +1,5 @@
-"""torch.nn.init's structured initialisers -- orthogonal_, eye_, dirac_.
+"""torch.nn.init's structured initialisers -- orthogonal_, sparse_, eye_,
+dirac_.
 
 The random numbers come from the C core with the same key semantics as the
 other functions; the structure on top of them is computed with NumPy or
@@ -7,6 +8,8 @@ torch:
 * orthogonal_: a Gaussian matrix filled by the core, QR-factorised by LAPACK
   (torch.linalg.qr for torch tensors, numpy.linalg.qr for everything else),
   signs fixed so that the result is Haar-distributed.
+* sparse_: normal values filled by the core; the zero pattern comes from a
+  second key drawn from the same generator, so a seed fixes both.
 * eye_, dirac_: exact 0/1 patterns.
 
 Torch tensors weightinit does not handle itself (``_target.torch_fallback``:
@@ -20,11 +23,11 @@ import sys
 import numpy as np
 
 from . import _core
-from ._random import _check_generator
-from ._target import Block, _numpy_view, _torch_info, _type_name, fill, torch_fallback
+from ._random import _check_generator, draw
+from ._target import Block, _numpy_view, _torch_info, _type_name, fill, float_arg, torch_fallback
 
 __all__ = [
-    "orthogonal_", "eye_", "dirac_",
+    "orthogonal_", "sparse_", "eye_", "dirac_",
 ]
 
 # c10 names of the float dtypes, for torch's messages about gain
@@ -297,4 +300,65 @@ def orthogonal_(tensor, gain=1, generator=None):
     w = q.T if rows < cols else q
     with torch.no_grad():
         view.copy_(_local(w.reshape(full), view, offset))
+    return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    r"""Fill the 2-D ``tensor`` as a sparse matrix (Martens, 2010): values from
+    :math:`\mathcal{N}(0, \text{std}^2)`, then in every column
+    :math:`\lceil \text{sparsity} \cdot \text{rows} \rceil` elements (all of
+    them if that exceeds ``rows``) set to zero.
+
+    The non-zero values are those ``normal_(tensor, 0, std, generator)``
+    would write.  The rows zeroed in column :math:`j` are the ones holding
+    the smallest of ``rows`` uniform values, which come from a second key
+    drawn from the same generator.  Unlike torch, whose zero pattern ignores
+    ``generator`` and always uses the global RNG, a seed or generator thus
+    fixes the pattern as well as the values.
+
+    Args:
+        tensor: a 2-D torch.Tensor, numpy.ndarray, DLPack object or Block
+        sparsity: fraction of each column set to zero
+        std: standard deviation of the non-zero values
+        generator: as for uniform_ (two fills' keys are drawn)
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.sparse_(w, sparsity=0.1)
+    """
+    if torch_fallback(tensor):
+        return _nn_init().sparse_(tensor, sparsity, std, generator)
+    target, full, offset = _split(tensor)
+    if len(full) != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = full
+    num_zeros = math.ceil(sparsity * rows)
+    # torch zeroes randperm(rows)[:num_zeros] in each column: this many rows
+    zeros = len(range(rows)[:num_zeros])
+    kind, view = _target_kind(target, "sparse_")
+    std = float_arg(std, "normal_", "std", 2)
+    values = view if offset is None else Block(view, full, offset)
+    fill(values, _core.NORMAL, 0.0, std, generator, "normal_")
+    torch = _torch_info().torch if kind == "torch" else None
+    key, stream = draw(generator, torch)
+    if zeros == 0 or view.shape[0] == 0 or view.shape[1] == 0:
+        return tensor
+    r0, c0 = offset or (0, 0)
+    local_rows, local_cols = view.shape
+    if zeros == rows:
+        zero_rows = np.broadcast_to(np.arange(local_rows), (local_cols, local_rows))
+    else:
+        # u[j, i] is the uniform value of row i in column j (column-major, so
+        # that each column's values are contiguous for argpartition)
+        u = np.empty((local_cols, rows), np.float64)
+        _core.fill(u, _core.UNIFORM, 0.0, 1.0, key, stream, (cols, rows), (c0, 0))
+        zero_rows = np.argpartition(u, zeros - 1, axis=1)[:, :zeros] - r0
+    zero_cols = np.broadcast_to(np.arange(local_cols)[:, None], zero_rows.shape)
+    inside = (zero_rows >= 0) & (zero_rows < local_rows)
+    index = (zero_rows[inside], zero_cols[inside])
+    if kind == "numpy":
+        view[index] = 0
+    else:
+        with torch.no_grad():
+            view.index_put_(tuple(map(torch.from_numpy, index)), torch.zeros((), dtype=view.dtype))
     return tensor
