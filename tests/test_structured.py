@@ -1,4 +1,4 @@
-"""orthogonal_, sparse_, eye_ and dirac_, against
+"""orthogonal_, sparse_, eye_, dirac_ and the deprecated aliases, against
 torch.nn.init: signatures, errors and warnings, meta and empty tensors,
 exact values where torch's are deterministic (eye_, dirac_), and the
 properties that define the random ones (orthogonality, Haar signs, zeros per
@@ -19,6 +19,8 @@ import weightinit as wi
 from conftest import FLOAT_TORCH, same_bits
 
 NEW = ["orthogonal_", "sparse_", "eye_", "dirac_"]
+ALIASES = ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+           "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
 
 
 def outcome(fn, *args, **kwargs):
@@ -44,6 +46,15 @@ def test_signature_and_docstring(name):
         assert p.kind == q.kind
         assert type(p.default) is type(q.default) and repr(p.default) == repr(q.default)
     assert len(getattr(wi, name).__doc__) > 200
+
+
+def test_all_names_of_torch_nn_init_are_exported():
+    # trunc_normal_ is being added in the C core separately
+    missing = set(tinit.__all__) - {"trunc_normal_"} - set(wi.__all__)
+    assert not missing
+    for name in set(tinit.__all__) - {"trunc_normal_"}:
+        assert callable(getattr(wi, name))
+    assert "trunc_normal" not in wi.__all__ and not hasattr(wi, "trunc_normal")
 
 
 # ------------------------------------------------ errors, warnings, meta, empty
@@ -617,3 +628,25 @@ def test_sparse_block_is_that_block_of_the_full_fill():
         out = wi.sparse_(wi.block(part, (30, 12), offset), 0.3, generator=wi.Generator(8))
         assert out.tensor is part
         assert torch.equal(part, full[offset[0]:offset[0] + shape[0], offset[1]:offset[1] + shape[1]])
+
+
+# ------------------------------------------------------- deprecated aliases
+
+ALIAS_ARGS = {"constant": (0.5,), "sparse": (0.5,)}
+
+
+@pytest.mark.parametrize("name", ALIASES)
+def test_aliases_warn_like_torch_and_delegate(name):
+    shape = (4, 3, 3) if name == "dirac" else (4, 6)
+    args = ALIAS_ARGS.get(name, ())
+    ours = outcome(getattr(wi, name), torch.empty(shape), *args)
+    theirs = outcome(getattr(tinit, name), torch.empty(shape), *args)
+    assert ours == theirs
+    assert ours[1][0][0] is FutureWarning and len(ours[1]) == 1
+    assert getattr(wi, name).__name__ == getattr(tinit, name).__name__ == name
+    with pytest.warns(FutureWarning) as record:
+        torch.manual_seed(3)
+        a = getattr(wi, name)(torch.empty(shape), *args)
+    assert record[0].filename == __file__  # attributed to the caller, as in torch
+    torch.manual_seed(3)
+    assert torch.equal(a, getattr(wi, name + "_")(torch.empty(shape), *args))

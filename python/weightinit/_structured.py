@@ -1,5 +1,5 @@
 """torch.nn.init's structured initialisers -- orthogonal_, sparse_, eye_,
-dirac_.
+dirac_ -- and its deprecated aliases (uniform, normal, ...).
 
 The random numbers come from the C core with the same key semantics as the
 other functions; the structure on top of them is computed with NumPy or
@@ -19,15 +19,27 @@ meta, other devices, subclasses, ...) go to torch.nn.init unchanged.
 import math
 import operator
 import sys
+import warnings
 
 import numpy as np
 
 from . import _core
+from ._api import (
+    constant_,
+    kaiming_normal_,
+    kaiming_uniform_,
+    normal_,
+    uniform_,
+    xavier_normal_,
+    xavier_uniform_,
+)
 from ._random import _check_generator, draw
 from ._target import Block, _numpy_view, _torch_info, _type_name, fill, float_arg, torch_fallback
 
 __all__ = [
     "orthogonal_", "sparse_", "eye_", "dirac_",
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+    "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
 ]
 
 # c10 names of the float dtypes, for torch's messages about gain
@@ -362,3 +374,32 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         with torch.no_grad():
             view.index_put_(tuple(map(torch.from_numpy, index)), torch.zeros((), dtype=view.dtype))
     return tensor
+
+
+def _deprecated(fn):
+    """``fn`` under its old name without the trailing underscore, warning as
+    torch does when called."""
+    new = fn.__name__
+    old = new[:-1]
+    message = f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`."
+
+    def alias(*args, **kwargs):
+        warnings.warn(message, FutureWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = old
+    alias.__doc__ = f"Deprecated: calls :func:`{new}` after a FutureWarning. Use {new} instead."
+    return alias
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
