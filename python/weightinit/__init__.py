@@ -27,6 +27,23 @@ from ._api import (
 )
 from ._core import available_isas, get_num_threads, isa, set_isa, set_num_threads
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
+from ._structured import (
+    constant,
+    dirac,
+    dirac_,
+    eye,
+    eye_,
+    kaiming_normal,
+    kaiming_uniform,
+    normal,
+    orthogonal,
+    orthogonal_,
+    sparse,
+    sparse_,
+    uniform,
+    xavier_normal,
+    xavier_uniform,
+)
 from ._target import Block, block
 
 __version__ = "0.1.0"
@@ -34,6 +51,9 @@ __version__ = "0.1.0"
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "orthogonal_", "sparse_", "eye_", "dirac_",
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+    "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
 ]
