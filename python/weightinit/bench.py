@@ -4,13 +4,13 @@ memset of the same buffer, measured in one run.
     python -m weightinit.bench [--elements N] [--repeat R] [--json FILE]
 
 For float32 and bfloat16 tensors of N elements (default 64 Mi) every fill is
-timed R times, interleaved round by round with a memset of the same buffer
-(``fill_(0.5)``: a zero memset is special-cased by some CPUs and would flatter
-nothing), and the medians are reported as GB/s, speed-up over torch.nn.init
-and share of memset bandwidth.  Each timed call follows an untimed call of
-the same fill, so it is measured in its own steady state (not paying for the
-dirty cache lines of whatever ran before it), and the buffer is written
-many times before any timing (freshly mapped memory runs fast at first).  Also: the per-call cost on a 64-element bias,
+timed R times, each time right after a memset of the same buffer
+(``fill_(0.5)``: a zero memset is special-cased by some CPUs) timed the same
+way, and reported as medians: GB/s, speed-up over torch.nn.init, and share of
+memset bandwidth (the median over rounds of memset time / fill time, so slow
+drifts in the machine's memory bandwidth cancel).  Each timed call follows an
+untimed call of the same function, so it runs in its own steady state, and
+the buffer is written many times before any timing.  Also: the per-call cost on a 64-element bias,
 orthogonal_ on 2048x2048 when available, and the import time.  Needs torch.
 """
 
@@ -46,8 +46,13 @@ def _timed(fn):
     return time.perf_counter() - t0
 
 
+def _steady(fn):
+    fn()
+    return _timed(fn)
+
+
 def bench_dtype(torch, dtype, elements, repeat):
-    """Medians (seconds) of every fill on one buffer, interleaved with memset."""
+    """Per case: median seconds, and median share of the memset timed next to it."""
     side = int(math.isqrt(elements))
     shape = (elements // side, side)
     t = torch.empty(shape, dtype=dtype)
@@ -65,12 +70,16 @@ def bench_dtype(torch, dtype, elements, repeat):
         cases["numpy Generator.standard_normal"] = lambda: rng.standard_normal(out=arr, dtype=np.float32)
     for _ in range(30):  # warm up: page faults, thread start, first-touch effects
         t.fill_(0.5)
+    memset = cases["memset fill_(0.5)"]
     times = {name: [] for name in cases}
+    shares = {name: [] for name in cases}
     for _ in range(repeat):
         for name, fn in cases.items():
-            fn()
-            times[name].append(_timed(fn))
-    return nbytes, {name: statistics.median(ts) for name, ts in times.items()}
+            m = _steady(memset)
+            sec = _steady(fn)
+            times[name].append(sec)
+            shares[name].append(m / sec)
+    return nbytes, {name: (statistics.median(times[name]), statistics.median(shares[name])) for name in cases}
 
 
 def per_call(torch, repeat):
@@ -111,15 +120,14 @@ def import_time():
 
 
 def table(dtype_name, nbytes, med):
-    memset = med["memset fill_(0.5)"]
     rows = []
-    for name, sec in med.items():
+    for name, (sec, share) in med.items():
         fill = name.split(".")[-1]
-        torch_sec = med.get(f"torch.nn.init.{fill}")
+        torch_sec = med.get(f"torch.nn.init.{fill}", (None,))[0]
         rows.append({
             "dtype": dtype_name, "case": name, "seconds": sec, "GB/s": nbytes / sec / 1e9,
             "speedup_vs_torch": torch_sec / sec if name.startswith("weightinit.") and torch_sec else None,
-            "share_of_memset": memset / sec,
+            "share_of_memset": share,
         })
     return rows
 
