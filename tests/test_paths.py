@@ -174,3 +174,23 @@ def test_environment_switches():
     out = _run({"WEIGHTINIT_ISA": "no-such-isa"}, "import weightinit as w; print(w.isa())")
     assert "WEIGHTINIT_ISA=no-such-isa" in out.stderr
     assert out.stdout.strip() == ISAS[-1]
+
+
+@pytest.mark.parametrize("isa", ISAS[1:])
+def test_trunc_windows_at_piece_boundaries_match_scalar(isa, isa_restore):
+    """SIMD paths evaluate only the quantile pieces a window can reach; windows
+    whose edges sit at the pieces' boundaries (s = 0.0195, 0.075) and random
+    ones must still give the scalar bits."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(8)
+    edges = [norm.ppf(q) + d for q in (0.0195, 0.075) for d in (-1e-6, 0.0, 1e-6)]
+    windows = [(e, -e) for e in edges] + [(e, e + 0.5) for e in edges] + [(-e - 0.3, -e) for e in edges]
+    windows += [tuple(sorted(rng.normal(0, 2, 2))) for _ in range(40)]
+    for a, b in windows:
+        for dtype in (torch.float32, torch.bfloat16):
+            wi.set_isa("scalar")
+            ref = raw_fill(torch.empty(5003, dtype=dtype), TN, 0.0, 1.0, a, b)
+            wi.set_isa(isa)
+            out = raw_fill(torch.empty(5003, dtype=dtype), TN, 0.0, 1.0, a, b)
+            assert np.array_equal(bits(out), bits(ref)), (a, b)

@@ -208,6 +208,10 @@ def _hex32(*hs):
 
 
 TQ_S0_32 = F32(0.075)
+TQ_S1_32 = F32(0.0195)
+TQ_C32 = F32(float.fromhex("0x1.cf9db2p-2"))
+TQ_BN32 = _hex32("0x1.ac1046p+0", "-0x1.aa24f6p+5", "0x1.9ec024p+8", "0x1.25526ep+3", "-0x1.4633c4p+11")
+TQ_BD32 = _hex32("0x1.000000p+0", "-0x1.2f631ep+5", "0x1.aaa89ep+8", "-0x1.4965bcp+10")
 TQ_CN32 = _hex32("0x1.40d932p+1", "-0x1.1dc560p+4", "0x1.23f1c8p+5", "-0x1.0dc244p+4", "-0x1.6c460ap+1")
 TQ_CD32 = _hex32("0x1.000000p+0", "-0x1.0585ccp+3", "0x1.4d06bcp+4", "-0x1.fe9598p+3")
 TQ_TN32 = _hex32("-0x1.81e246p+1", "-0x1.4184e4p+2", "0x1.789d7ep+1", "0x1.532d62p+1", "0x1.18627ap-2")
@@ -240,11 +244,14 @@ def _horner(c, x, fma):
 
 
 def quantile32(s):
-    r = np.sqrt(F32(-2) * log32(s))
     t = F32(0.5) - s
-    z = t * t
     if s >= TQ_S0_32:
+        z = t * t
         return t * (_horner(TQ_CN32, z, fma32) / _horner(TQ_CD32, z, fma32))
+    if s >= TQ_S1_32:
+        w = t - TQ_C32
+        return F32(1) * (_horner(TQ_BN32, w, fma32) / _horner(TQ_BD32, w, fma32))
+    r = np.sqrt(F32(-2) * log32(s))
     return F32(1) * (_horner(TQ_TN32, r, fma32) / _horner(TQ_TD32, r, fma32))
 
 

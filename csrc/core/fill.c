@@ -142,8 +142,15 @@ static void prepare_trunc(const wi_spec *spec, wi_dtype dtype, wi_params *p)
     p->tqb32 = (float)qb;
     p->tmass32 = (float)mass;
     double smallest = fmin(pa, qb);
-    if (dtype != WI_F64 && smallest + 0x1p-33 * mass >= 0x1p-120)
+    if (dtype != WI_F64 && smallest + 0x1p-33 * mass >= 0x1p-120) {
+        /* s = the smaller tail probability lies in [smallest, largest]; SIMD
+         * paths evaluate only the pieces it can reach (margins cover rounding) */
+        double largest = fmin(0.5, fmin(pa + mass, qb + mass));
         p->tmode = WI_TM_F32;
+        p->tpieces = (largest >= WI_F_TQ_S0 * 0.999 ? WI_TQ_CENTRE : 0) |
+                     (largest >= WI_F_TQ_S1 * 0.999 && smallest < WI_F_TQ_S0 * 1.001 ? WI_TQ_MIDDLE : 0) |
+                     (smallest < WI_F_TQ_S1 * 1.001 ? WI_TQ_TAIL : 0);
+    }
     else if (smallest + 0x1p-52 * mass >= 0x1p-1000)
         p->tmode = WI_TM_F64;
     else { /* the whole window is far out on one side */

@@ -47,6 +47,7 @@ typedef struct {
      * lower and upper tail probabilities of the window and its mass, and the
      * clamp bounds (the dtype's values nearest inside [a, b]) */
     int tmode;
+    int tpieces; /* F32 mode: which quantile pieces the window's s can reach (WI_TQ_*) */
     float tpa32, tqb32, tmass32, tlo32, thi32;
     double tpa64, tqb64, tmass64, tlo64, thi64;
     double tnear, tspan, tstart, tdir; /* far tail: see wi_trunc_far_groups */
@@ -63,6 +64,7 @@ typedef struct {
  *           exponential tail from the near edge (float64 mapping).
  * Every mode clamps to [tlo, thi], which only rounding can reach. */
 enum { WI_TM_NORMAL = 0, WI_TM_F32 = 1, WI_TM_F64 = 2, WI_TM_FAR = 3 };
+enum { WI_TQ_CENTRE = 1, WI_TQ_MIDDLE = 2, WI_TQ_TAIL = 4 }; /* s >= S0, S1 <= s < S0, s < S1 */
 
 /* Write `count` whole groups, starting at group `group`, to out. */
 typedef void (*wi_groups_fn)(const wi_params *p, uint64_t group, size_t count, void *out);

@@ -176,14 +176,30 @@ static inline __m256 horner_ps(const float *c, int n, __m256 x)
     return acc;
 }
 
-static inline __m256 quantile_ps(__m256 s)
+/* g(s) evaluating only the pieces this fill's window can reach */
+static inline __m256 quantile_ps(__m256 s, int pieces)
 {
-    __m256 r = _mm256_sqrt_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), log_ps(s)));
-    __m256 t = _mm256_sub_ps(_mm256_set1_ps(0.5f), s), z = _mm256_mul_ps(t, t);
-    __m256 central = _mm256_cmp_ps(s, _mm256_set1_ps(WI_F_TQ_S0), _CMP_GE_OQ);
-    __m256 num = _mm256_blendv_ps(horner_ps(wi_f_tq_tn, 5, r), horner_ps(wi_f_tq_cn, 5, z), central);
-    __m256 den = _mm256_blendv_ps(horner_ps(wi_f_tq_td, 5, r), horner_ps(wi_f_tq_cd, 4, z), central);
-    return _mm256_mul_ps(_mm256_blendv_ps(_mm256_set1_ps(1.0f), t, central), _mm256_div_ps(num, den));
+    __m256 t = _mm256_sub_ps(_mm256_set1_ps(0.5f), s);
+    __m256 num = _mm256_setzero_ps(), den = _mm256_set1_ps(1.0f), m = _mm256_set1_ps(1.0f);
+    if (pieces & WI_TQ_TAIL) {
+        __m256 r = _mm256_sqrt_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), log_ps(s)));
+        num = horner_ps(wi_f_tq_tn, 5, r);
+        den = horner_ps(wi_f_tq_td, 5, r);
+    }
+    if (pieces & WI_TQ_MIDDLE) {
+        __m256 in = _mm256_cmp_ps(s, _mm256_set1_ps(WI_F_TQ_S1), _CMP_GE_OQ);
+        __m256 w = _mm256_sub_ps(t, _mm256_set1_ps(WI_F_TQ_C));
+        num = _mm256_blendv_ps(num, horner_ps(wi_f_tq_bn, 5, w), in);
+        den = _mm256_blendv_ps(den, horner_ps(wi_f_tq_bd, 4, w), in);
+    }
+    if (pieces & WI_TQ_CENTRE) {
+        __m256 in = _mm256_cmp_ps(s, _mm256_set1_ps(WI_F_TQ_S0), _CMP_GE_OQ);
+        __m256 z = _mm256_mul_ps(t, t);
+        num = _mm256_blendv_ps(num, horner_ps(wi_f_tq_cn, 5, z), in);
+        den = _mm256_blendv_ps(den, horner_ps(wi_f_tq_cd, 4, z), in);
+        m = _mm256_blendv_ps(m, t, in);
+    }
+    return _mm256_mul_ps(m, _mm256_div_ps(num, den));
 }
 
 static inline __m256 clamp_ps(const wi_params *p, __m256 v)
@@ -200,7 +216,7 @@ static inline __m256 trunc_ps(const wi_params *p, __m256i w)
     __m256 lower = _mm256_fmadd_ps(u, mass, _mm256_set1_ps(p->tpa32));
     __m256 upper = _mm256_fmadd_ps(v, mass, _mm256_set1_ps(p->tqb32));
     __m256 left = _mm256_cmp_ps(lower, upper, _CMP_LE_OQ);
-    __m256 x = quantile_ps(_mm256_blendv_ps(upper, lower, left));
+    __m256 x = quantile_ps(_mm256_blendv_ps(upper, lower, left), p->tpieces);
     x = _mm256_xor_ps(x, _mm256_and_ps(left, _mm256_set1_ps(-0.0f)));
     return clamp_ps(p, _mm256_fmadd_ps(x, _mm256_set1_ps(p->width32), _mm256_set1_ps(p->lo32)));
 }

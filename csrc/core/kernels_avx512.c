@@ -173,14 +173,30 @@ static inline __m512 horner_ps(const float *c, int n, __m512 x)
     return acc;
 }
 
-static inline __m512 quantile_ps(__m512 s)
+/* g(s) evaluating only the pieces this fill's window can reach */
+static inline __m512 quantile_ps(__m512 s, int pieces)
 {
-    __m512 r = _mm512_sqrt_ps(_mm512_mul_ps(_mm512_set1_ps(-2.0f), log_ps(s)));
-    __m512 t = _mm512_sub_ps(_mm512_set1_ps(0.5f), s), z = _mm512_mul_ps(t, t);
-    __mmask16 central = _mm512_cmp_ps_mask(s, _mm512_set1_ps(WI_F_TQ_S0), _CMP_GE_OQ);
-    __m512 num = _mm512_mask_blend_ps(central, horner_ps(wi_f_tq_tn, 5, r), horner_ps(wi_f_tq_cn, 5, z));
-    __m512 den = _mm512_mask_blend_ps(central, horner_ps(wi_f_tq_td, 5, r), horner_ps(wi_f_tq_cd, 4, z));
-    return _mm512_mul_ps(_mm512_mask_blend_ps(central, _mm512_set1_ps(1.0f), t), _mm512_div_ps(num, den));
+    __m512 t = _mm512_sub_ps(_mm512_set1_ps(0.5f), s);
+    __m512 num = _mm512_setzero_ps(), den = _mm512_set1_ps(1.0f), m = _mm512_set1_ps(1.0f);
+    if (pieces & WI_TQ_TAIL) {
+        __m512 r = _mm512_sqrt_ps(_mm512_mul_ps(_mm512_set1_ps(-2.0f), log_ps(s)));
+        num = horner_ps(wi_f_tq_tn, 5, r);
+        den = horner_ps(wi_f_tq_td, 5, r);
+    }
+    if (pieces & WI_TQ_MIDDLE) {
+        __mmask16 in = _mm512_cmp_ps_mask(s, _mm512_set1_ps(WI_F_TQ_S1), _CMP_GE_OQ);
+        __m512 w = _mm512_sub_ps(t, _mm512_set1_ps(WI_F_TQ_C));
+        num = _mm512_mask_blend_ps(in, num, horner_ps(wi_f_tq_bn, 5, w));
+        den = _mm512_mask_blend_ps(in, den, horner_ps(wi_f_tq_bd, 4, w));
+    }
+    if (pieces & WI_TQ_CENTRE) {
+        __mmask16 in = _mm512_cmp_ps_mask(s, _mm512_set1_ps(WI_F_TQ_S0), _CMP_GE_OQ);
+        __m512 z = _mm512_mul_ps(t, t);
+        num = _mm512_mask_blend_ps(in, num, horner_ps(wi_f_tq_cn, 5, z));
+        den = _mm512_mask_blend_ps(in, den, horner_ps(wi_f_tq_cd, 4, z));
+        m = _mm512_mask_blend_ps(in, m, t);
+    }
+    return _mm512_mul_ps(m, _mm512_div_ps(num, den));
 }
 
 static inline __m512 clamp_ps(const wi_params *p, __m512 v)
@@ -197,7 +213,7 @@ static inline __m512 trunc_ps(const wi_params *p, __m512i w)
     __m512 lower = _mm512_fmadd_ps(u, mass, _mm512_set1_ps(p->tpa32));
     __m512 upper = _mm512_fmadd_ps(v, mass, _mm512_set1_ps(p->tqb32));
     __mmask16 left = _mm512_cmp_ps_mask(lower, upper, _CMP_LE_OQ);
-    __m512 x = quantile_ps(_mm512_mask_blend_ps(left, upper, lower));
+    __m512 x = quantile_ps(_mm512_mask_blend_ps(left, upper, lower), p->tpieces);
     x = _mm512_mask_xor_ps(x, left, x, _mm512_set1_ps(-0.0f));
     return clamp_ps(p, _mm512_fmadd_ps(x, _mm512_set1_ps(p->width32), _mm512_set1_ps(p->lo32)));
 }

@@ -28,6 +28,8 @@
  *                r = sqrt(-2 log s) in the tails.  Coefficients are minimax
  *                fits (iteratively reweighted least squares against mpmath)
  *                made for this file; float32 is within 7 ulp of g, float64 7.
+ *                float32 has a second log-free piece, a rational in t - C for
+ *                s in [S1, S0), so windows within about 2 sigma need no log.
  */
 #ifndef WI_WIMATH_H
 #define WI_WIMATH_H
@@ -64,10 +66,15 @@
 #define WI_D_QUARTER_PI_2M53 0x1.921fb54442d18p-54 /* double(pi/4) * 2^-53 */
 
 /* ---- trunc normal: upper-tail quantile g(s) = Phi^-1(1 - s), 0 < s <= 1/2 ---- */
-#define WI_F_TQ_S0 0.075f /* central rational for s >= S0, tail rational below */
+#define WI_F_TQ_S0 0.075f   /* rational in t^2 for s >= S0 */
+#define WI_F_TQ_S1 0.0195f  /* rational in t - C for S1 <= s < S0, in r below */
+#define WI_F_TQ_C 0x1.cf9db2p-2f
 static const float wi_f_tq_cn[5] = {0x1.40d932p+1f, -0x1.1dc560p+4f, 0x1.23f1c8p+5f, -0x1.0dc244p+4f,
                                     -0x1.6c460ap+1f};
 static const float wi_f_tq_cd[4] = {0x1.000000p+0f, -0x1.0585ccp+3f, 0x1.4d06bcp+4f, -0x1.fe9598p+3f};
+static const float wi_f_tq_bn[5] = {0x1.ac1046p+0f, -0x1.aa24f6p+5f, 0x1.9ec024p+8f, 0x1.25526ep+3f,
+                                    -0x1.4633c4p+11f};
+static const float wi_f_tq_bd[4] = {0x1.000000p+0f, -0x1.2f631ep+5f, 0x1.aaa89ep+8f, -0x1.4965bcp+10f};
 static const float wi_f_tq_tn[5] = {-0x1.81e246p+1f, -0x1.4184e4p+2f, 0x1.789d7ep+1f, 0x1.532d62p+1f,
                                     0x1.18627ap-2f};
 static const float wi_f_tq_td[5] = {0x1.000000p+0f, 0x1.06eb72p+2f, 0x1.54928cp+1f, 0x1.183564p-2f,
@@ -222,12 +229,21 @@ static inline double wi_horner_f64(const double *c, int n, double x)
 
 static inline float wi_upper_quantile_f32(float s)
 {
-    float r = sqrtf(-2.0f * wi_log_f32(s));
-    float t = 0.5f - s, z = t * t;
-    int central = s >= WI_F_TQ_S0;
-    float num = central ? wi_horner_f32(wi_f_tq_cn, 5, z) : wi_horner_f32(wi_f_tq_tn, 5, r);
-    float den = central ? wi_horner_f32(wi_f_tq_cd, 4, z) : wi_horner_f32(wi_f_tq_td, 5, r);
-    return (central ? t : 1.0f) * (num / den);
+    float t = 0.5f - s, num, den;
+    if (s >= WI_F_TQ_S0) {
+        float z = t * t;
+        return t * (wi_horner_f32(wi_f_tq_cn, 5, z) / wi_horner_f32(wi_f_tq_cd, 4, z));
+    }
+    if (s >= WI_F_TQ_S1) {
+        float w = t - WI_F_TQ_C;
+        num = wi_horner_f32(wi_f_tq_bn, 5, w);
+        den = wi_horner_f32(wi_f_tq_bd, 4, w);
+    } else {
+        float r = sqrtf(-2.0f * wi_log_f32(s));
+        num = wi_horner_f32(wi_f_tq_tn, 5, r);
+        den = wi_horner_f32(wi_f_tq_td, 5, r);
+    }
+    return 1.0f * (num / den);
 }
 
 static inline double wi_upper_quantile_f64(double s)
