@@ -169,3 +169,14 @@ def test_memory_around_a_torch_view_is_untouched():
     mask[5:45:4, 2:40:3] = True
     assert (base[~mask] == 7.0).all()
     assert (base[mask] != 7.0).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_channels_last_conv_weights(dtype):
+    """Conv weights in channels_last memory (unit stride on the input-channel
+    dimension) go through the transposing tiles and get the same values."""
+    for shape in [(64, 32, 3, 3), (16, 700, 1, 1), (8, 3, 7, 7)]:
+        ref = wi.kaiming_normal_(torch.empty(shape, dtype=dtype), generator=wi.Generator(6))
+        cl = torch.empty(shape, dtype=dtype).to(memory_format=torch.channels_last)
+        wi.kaiming_normal_(cl, generator=wi.Generator(6))
+        assert same_bits(cl, ref), shape

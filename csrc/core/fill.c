@@ -17,6 +17,7 @@
 #define WI_PAR_CHUNK (1u << 16) /* elements per parallel task (fixed: results never depend on it) */
 #define WI_PAR_MIN (1u << 18)   /* smaller fills stay on the calling thread */
 #define WI_NT_BYTES (16u << 20) /* fills this large stream their stores past the caches */
+#define WI_TILE_ELEMS 8192u     /* elements per transposing tile (64 KiB of float64) */
 #define WI_LIMIT (1ull << 62) /* element counts and byte extents stay below this */
 
 static double dtype_max(wi_dtype dtype)
@@ -316,6 +317,11 @@ typedef struct {
     /* runs: run_n consecutive logical indices, byte stride run_ms */
     uint64_t run_n;
     int64_t run_ms;
+    /* tiled writes (see fill_tile): the outer dimension with unit memory
+     * stride, or -1; rows and columns per tile; tiles along that dimension */
+    int tdim;
+    int64_t tile_rows, tile_cols;
+    uint64_t tiles_per_line;
     uint64_t base;
     unsigned char *data;
     uint64_t numel;
@@ -369,6 +375,69 @@ static void fill_range(const plan *pl, uint64_t p0, uint64_t p1)
             logical -= pl->ols[k] * (uint64_t)(pl->on[k] - 1);
             ptr -= pl->oms[k] * (pl->on[k] - 1);
         }
+    }
+}
+
+/* buf holds rows x cols values; value (j, i) goes to dst + j * SIZE + i * ms.
+ * Fixed-size memcpy compiles to one move and allows unaligned targets. */
+#define WI_TRANSPOSE(NAME, SIZE)                                                                  \
+    static void NAME(const unsigned char *buf, int64_t rows, int64_t cols, unsigned char *dst,   \
+                     int64_t ms)                                                                 \
+    {                                                                                            \
+        for (int64_t i = 0; i < cols; i++, dst += ms) {                                         \
+            const unsigned char *src = buf + (size_t)i * SIZE;                                   \
+            for (int64_t j = 0; j < rows; j++, src += (size_t)cols * SIZE)                       \
+                memcpy(dst + (size_t)j * SIZE, src, SIZE);                                       \
+        }                                                                                        \
+    }
+WI_TRANSPOSE(transpose_2, 2)
+WI_TRANSPOSE(transpose_4, 4)
+WI_TRANSPOSE(transpose_8, 8)
+
+static void transpose_out(const plan *pl, const unsigned char *buf, int64_t rows, int64_t cols,
+                          unsigned char *dst)
+{
+    if (pl->itemsize == 2)
+        transpose_2(buf, rows, cols, dst, pl->run_ms);
+    else if (pl->itemsize == 4)
+        transpose_4(buf, rows, cols, dst, pl->run_ms);
+    else
+        transpose_8(buf, rows, cols, dst, pl->run_ms);
+}
+
+/* Transposed layouts: the runs are strided in memory but an outer dimension
+ * J has unit stride.  A task generates tile_rows rows of J (tile_cols values
+ * of the run each) into a buffer and writes them out along J, so memory is
+ * written contiguously.  Task t covers tile t % tiles_per_line of J at the
+ * position t / tiles_per_line of the other outer dimensions. */
+static void fill_tile(void *ctx, size_t task)
+{
+    const plan *pl = ctx;
+    _Alignas(64) unsigned char buf[WI_TILE_ELEMS * 8];
+    int kj = pl->tdim;
+    uint64_t rest = task / pl->tiles_per_line;
+    int64_t j0 = (int64_t)(task % pl->tiles_per_line) * pl->tile_rows;
+    int64_t j1 = j0 + pl->tile_rows < pl->on[kj] ? j0 + pl->tile_rows : pl->on[kj];
+    uint64_t logical = pl->base, ls_j = pl->ols[kj];
+    unsigned char *ptr = pl->data;
+
+    for (int k = 0; k < pl->nout; k++) {
+        if (k == kj)
+            continue;
+        int64_t i = (int64_t)(rest % (uint64_t)pl->on[k]);
+        rest /= (uint64_t)pl->on[k];
+        logical += (uint64_t)i * pl->ols[k];
+        ptr += i * pl->oms[k];
+    }
+    for (int64_t i0 = 0; i0 < (int64_t)pl->run_n; i0 += pl->tile_cols) {
+        int64_t cols = (int64_t)pl->run_n - i0 < pl->tile_cols ? (int64_t)pl->run_n - i0 : pl->tile_cols;
+        if (ls_j == pl->run_n && cols == (int64_t)pl->run_n) /* the rows are one logical range */
+            pl->gen(pl->p, logical + (uint64_t)j0 * ls_j, (size_t)((j1 - j0) * cols), buf);
+        else
+            for (int64_t j = j0; j < j1; j++)
+                pl->gen(pl->p, logical + (uint64_t)j * ls_j + (uint64_t)i0, (size_t)cols,
+                        buf + (size_t)((j - j0) * cols) * pl->itemsize);
+        transpose_out(pl, buf, j1 - j0, cols, ptr + j0 * (int64_t)pl->itemsize + i0 * pl->run_ms);
     }
 }
 
@@ -434,6 +503,29 @@ wi_status wi_fill(const wi_view *v, const wi_region *region, const wi_spec *spec
     pl.base = base;
     pl.data = v->data;
     pl.numel = numel;
+    pl.tdim = -1;
+    if (first && pl.run_ms != (int64_t)pl.itemsize)
+        for (int k = 0; k < pl.nout && pl.tdim < 0; k++)
+            if (pl.oms[k] == (int64_t)pl.itemsize)
+                pl.tdim = k;
+    if (pl.tdim >= 0) {
+        int64_t n = (int64_t)pl.run_n;
+        /* 128 columns x 64 rows measured best for 4096 x 4096 float32 on Zen 4
+         * (columns: whole Philox groups; rows: whole cache lines written) */
+        pl.tile_cols = n <= (int64_t)WI_TILE_ELEMS / 64 ? n : 128;
+        pl.tile_rows = (int64_t)WI_TILE_ELEMS / pl.tile_cols;
+        if (pl.tile_rows > pl.on[pl.tdim])
+            pl.tile_rows = pl.on[pl.tdim];
+        pl.tiles_per_line = (uint64_t)((pl.on[pl.tdim] + pl.tile_rows - 1) / pl.tile_rows);
+        uint64_t tasks = numel / (pl.run_n * (uint64_t)pl.on[pl.tdim]) * pl.tiles_per_line;
+        p.nontemporal = 0;
+        if (numel < WI_PAR_MIN)
+            for (uint64_t t = 0; t < tasks; t++)
+                fill_tile(&pl, (size_t)t);
+        else
+            wi_parallel_for((size_t)tasks, fill_tile, &pl);
+        goto done;
+    }
 
     if (numel < WI_PAR_MIN)
         fill_range(&pl, 0, numel);
