@@ -74,12 +74,14 @@ static int default_threads(void)
         if (n >= 1)
             return n > WI_MAX_THREADS ? WI_MAX_THREADS : (int)n;
     }
+#ifdef __linux__
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) {
         int n = CPU_COUNT(&set);
         if (n >= 1)
             return n > WI_MAX_THREADS ? WI_MAX_THREADS : n;
     }
+#endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > WI_MAX_THREADS ? WI_MAX_THREADS : (int)n;
 }
