@@ -83,7 +83,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
         >>> w = torch.empty(3, 5)
         >>> weightinit.uniform_(w)
     """
-    if torch_fallback(tensor):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().uniform_(tensor, a, b, generator)
     a = float_arg(a, "uniform_", "from", 1)
     b = float_arg(b, "uniform_", "to", 2)
@@ -103,7 +103,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
         >>> w = torch.empty(3, 5)
         >>> weightinit.normal_(w)
     """
-    if torch_fallback(tensor):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().normal_(tensor, mean, std, generator)
     mean = float_arg(mean, "normal_", "mean", 1)
     std = float_arg(std, "normal_", "std", 2)
@@ -141,7 +141,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         >>> weightinit.trunc_normal_(w, std=0.02)
     """
     info = _torch_info()
-    if torch_fallback(tensor) or (info is not None and isinstance(tensor, info.Tensor)
+    if torch_fallback(tensor, sharded=True) or (info is not None and isinstance(tensor, info.Tensor)
                                   and tensor.dtype in info.complex):
         return _nn_init().trunc_normal_(tensor, mean, std, a, b, generator)
     if (mean < a - 2 * std) or (mean > b + 2 * std):
@@ -277,7 +277,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
         >>> w = torch.empty(3, 5)
         >>> weightinit.xavier_uniform_(w, gain=weightinit.calculate_gain("relu"))
     """
-    if torch_fallback(tensor):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().xavier_uniform_(tensor, gain, generator)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -301,7 +301,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
         >>> w = torch.empty(3, 5)
         >>> weightinit.xavier_normal_(w)
     """
-    if torch_fallback(tensor):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().xavier_normal_(tensor, gain, generator)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -332,7 +332,7 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    if torch_fallback(tensor):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().kaiming_uniform_(tensor, a, mode, nonlinearity, generator)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
@@ -342,7 +342,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    if torch_fallback(tensor):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().kaiming_normal_(tensor, a, mode, nonlinearity, generator)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)

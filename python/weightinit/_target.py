@@ -118,19 +118,41 @@ def block(tensor, full_shape, offset):
     return Block(tensor, full_shape, offset)
 
 
-def torch_fallback(tensor):
+def dtensor_block(tensor):
+    """A Block(local shard, global shape, global offset) for a DTensor laid out
+    by Shard and Replicate placements (each rank then fills its shard with
+    exactly the values of the unsharded fill); None for anything else."""
+    dt = sys.modules.get("torch.distributed.tensor")
+    if dt is None or not isinstance(tensor, getattr(dt, "DTensor", ())):
+        return None
+    from torch.distributed.tensor import Replicate, Shard
+    from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+
+    if not all(type(p) in (Shard, Replicate) for p in tensor.placements):
+        return None  # Partial, strided shards: torch's own sampling
+    shape, offset = compute_local_shape_and_global_offset(tensor.shape, tensor.device_mesh, tensor.placements)
+    local = tensor._local_tensor
+    if tuple(local.shape) != tuple(shape) or torch_fallback(local):
+        return None
+    return Block(local, tuple(tensor.shape), tuple(offset))
+
+
+def torch_fallback(tensor, sharded=False):
     """True for torch tensors weightinit leaves to torch itself: meta tensors,
     tensor subclasses with __torch_function__ or __torch_dispatch__ (DTensor,
     FakeTensor, ...), sparse and other non-strided layouts, conjugate or
     negative views, dtypes other than the float and complex ones, and inference
     tensors outside inference mode (torch raises for those).  Tensors on other
-    devices are weightinit's: they are filled through a CPU staging buffer."""
+    devices are weightinit's: they are filled through a CPU staging buffer.
+    With ``sharded``, DTensors that dtensor_block handles are weightinit's too."""
     if type(tensor) is np.ndarray or type(tensor) is Block:
         return False
     info = _torch_info()
     if info is None or not isinstance(tensor, info.Tensor):
         return False
-    if not info.is_plain(type(tensor)) or tensor.is_meta or tensor.layout is not info.strided:
+    if not info.is_plain(type(tensor)):
+        return not (sharded and dtensor_block(tensor) is not None)
+    if tensor.is_meta or tensor.layout is not info.strided:
         return True
     if tensor.dtype not in info.codes and tensor.dtype not in info.complex:
         return True
@@ -209,15 +231,19 @@ def _key(dist, generator, torch):
 
 
 def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
-    """Fill ``tensor`` (ndarray, CPU torch tensor, __dlpack__ object or Block
-    of one) with UNIFORM(p0, p1), NORMAL(p0, p1), CONSTANT(p0) or
-    TRUNC_NORMAL(mean p0, std p1, a p2, b p3); returns it."""
+    """Fill ``tensor`` (ndarray, CPU torch tensor, __dlpack__ object, Block of
+    one, or sharded DTensor) with UNIFORM(p0, p1), NORMAL(p0, p1), CONSTANT(p0)
+    or TRUNC_NORMAL(mean p0, std p1, a p2, b p3); returns it."""
+    sharded = None
     if dist != _core.CONSTANT:
         _check_generator(generator, fname)
     blk = None
     target = tensor
     if type(target) is Block:
         blk = target
+        target = blk.tensor
+    elif (sharded := dtensor_block(tensor)) is not None:
+        blk = sharded
         target = blk.tensor
 
     if isinstance(target, np.ndarray):
@@ -255,7 +281,9 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
             with torch.no_grad():  # copy_ bumps the version counter once, like an in-place fill
                 target.copy_(torch.view_as_complex(out) if extra else out)
         else:
-            info.increment_version(tensor.tensor if blk is not None else tensor)
+            info.increment_version(target if blk is not None else tensor)
+        if sharded is not None:  # the DTensor wrapper has a version counter of its own
+            info.increment_version(tensor)
         return tensor
 
     if hasattr(target, "__dlpack__"):
