@@ -146,14 +146,21 @@ def _type_name(x):
 
 def float_arg(x, fname, name, pos):
     """A float argument under torch's argument parser rules: Python and NumPy
-    real scalars and 0-d tensors are accepted; anything else is a TypeError."""
+    scalars (NumPy complex ones give their real part, with NumPy's
+    ComplexWarning) and 0-d tensors that do not require grad are accepted;
+    anything else is a TypeError."""
     if type(x) is float:
         return x
-    if isinstance(x, (int, float, np.floating, np.integer, np.bool_)):
+    if isinstance(x, (int, float, np.floating, np.integer, np.bool_, np.complexfloating)):
         return float(x)
     info = _torch_info()
-    if info is not None and isinstance(x, info.Tensor) and x.dim() == 0:
-        return float(x.item())
+    if info is not None and isinstance(x, info.Tensor) and x.dim() == 0 and not x.requires_grad:
+        v = x.item()
+        if isinstance(v, complex):  # torch's conversion to double keeps a zero imaginary part only
+            if v.imag != 0:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+            v = v.real
+        return float(v)
     raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
 
 
