@@ -178,6 +178,20 @@ def _numpy_view(arr, dist, fname):
                     "use float16, float32, float64, complex64 or complex128")
 
 
+_ARG_NAMES = {_core.UNIFORM: ("from", "to"), _core.NORMAL: ("mean", "std")}
+
+
+def _empty_noop(dtype, size, dist):
+    """torch returns from these before sampling or checking anything more:
+    uniform_ on an empty complex tensor, normal_ on an empty tensor of a
+    dtype it cannot sample (after its std check)."""
+    if size != 0:
+        return False
+    if dist == _core.UNIFORM:
+        return dtype in _NP_COMPLEX
+    return dist == _core.NORMAL and _C10_NAMES.get(dtype.str[1:]) is not None
+
+
 def _region(blk, extra):
     if blk is None:
         return None, None
@@ -192,7 +206,13 @@ def fill(tensor, dist, p0, p1, generator, fname):
     """Fill ``tensor`` (ndarray, CPU torch tensor, __dlpack__ object or Block
     of one) with UNIFORM(p0, p1), NORMAL(p0, p1) or CONSTANT(p0); returns it."""
     if dist != _core.CONSTANT:
+        # parameters derived in xavier_*/kaiming_* meet torch's argument parser here
+        names = _ARG_NAMES[dist]
+        p0 = float_arg(p0, fname, names[0], 1)
+        p1 = float_arg(p1, fname, names[1], 2)
         _check_generator(generator, fname)
+    if dist == _core.NORMAL:
+        _core.check(dist, p0, p1, _core.F64)  # torch checks std first, whatever the tensor
     blk = None
     target = tensor
     if type(target) is Block:
@@ -200,6 +220,8 @@ def fill(tensor, dist, p0, p1, generator, fname):
         target = blk.tensor
 
     if isinstance(target, np.ndarray):
+        if _empty_noop(target.dtype, target.size, dist):
+            return tensor
         view, scale = _numpy_view(target, dist, fname)
         if dist == _core.NORMAL:
             p1 *= scale
@@ -212,6 +234,8 @@ def fill(tensor, dist, p0, p1, generator, fname):
     if info is not None and isinstance(target, info.Tensor):
         if blk is not None and torch_fallback(target):
             raise TypeError(f"{fname}(): a Block must wrap a CPU tensor with a float or complex dtype")
+        if target.dtype in info.complex and target.numel() == 0 and dist == _core.UNIFORM:
+            return tensor  # torch's uniform_ returns before checking the bounds
         extra = ()
         if target.dtype in info.complex:
             target = info.torch.view_as_real(target)
