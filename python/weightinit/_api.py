@@ -58,6 +58,8 @@ def calculate_gain(nonlinearity, param=None):
             slope = 0.01
         elif not isinstance(param, bool) and isinstance(param, int) or isinstance(param, float):
             slope = param
+            if isinstance(param, int):  # squared exactly as a Python int, rounded once: torch's
+                return math.sqrt(2.0 / (1 + param ** 2))
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
     return _core.gain(nonlinearity, slope)
