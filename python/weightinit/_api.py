@@ -11,7 +11,7 @@ import sys
 import warnings
 
 from . import _core
-from ._target import Block, fill, float_arg, torch_fallback, _torch_info
+from ._target import Block, fill, float_args, torch_fallback, _torch_info
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
@@ -85,8 +85,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """
     if torch_fallback(tensor):
         return _nn_init().uniform_(tensor, a, b, generator)
-    a = float_arg(a, "uniform_", "from", 1)
-    b = float_arg(b, "uniform_", "to", 2)
+    a, b = float_args("uniform_", generator, (a, "from", 1), (b, "to", 2))
     return fill(tensor, _core.UNIFORM, a, b, generator, "uniform_")
 
 
@@ -105,8 +104,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """
     if torch_fallback(tensor):
         return _nn_init().normal_(tensor, mean, std, generator)
-    mean = float_arg(mean, "normal_", "mean", 1)
-    std = float_arg(std, "normal_", "std", 2)
+    mean, std = float_args("normal_", generator, (mean, "mean", 1), (std, "std", 2))
     return fill(tensor, _core.NORMAL, mean, std, generator, "normal_")
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import _core
 from ._random import _check_generator, draw
 
-__all__ = ["Block", "block", "fill", "torch_fallback", "float_arg"]
+__all__ = ["Block", "block", "fill", "torch_fallback", "float_arg", "float_args"]
 
 _NP_CODES = {np.dtype(np.float16): _core.F16, np.dtype(np.float32): _core.F32,
              np.dtype(np.float64): _core.F64}
@@ -144,24 +144,46 @@ def _type_name(x):
     return f"{t.__module__}.{t.__name__}"
 
 
-def float_arg(x, fname, name, pos):
-    """A float argument under torch's argument parser rules: Python and NumPy
-    scalars (NumPy complex ones give their real part, with NumPy's
-    ComplexWarning) and 0-d tensors that do not require grad are accepted;
-    anything else is a TypeError."""
+_NO_GENERATOR = object()
+
+
+def _float_type_ok(x, info):
+    return isinstance(x, (int, float, np.floating, np.integer, np.bool_, np.complexfloating)) or (
+        info is not None and isinstance(x, info.Tensor) and x.dim() == 0 and not x.requires_grad)
+
+
+def _to_double(x, info):
     if type(x) is float:
         return x
-    if isinstance(x, (int, float, np.floating, np.integer, np.bool_, np.complexfloating)):
-        return float(x)
-    info = _torch_info()
-    if info is not None and isinstance(x, info.Tensor) and x.dim() == 0 and not x.requires_grad:
-        v = x.item()
-        if isinstance(v, complex):  # torch's conversion to double keeps a zero imaginary part only
-            if v.imag != 0:
+    if info is not None and isinstance(x, info.Tensor):
+        x = x.item()
+        if isinstance(x, complex):  # torch's conversion to double keeps a zero imaginary part only
+            if x.imag != 0:
                 raise RuntimeError("value cannot be converted to type double without overflow")
-            v = v.real
-        return float(v)
-    raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
+            x = x.real
+    return float(x)
+
+
+def float_args(fname, generator, *args):
+    """Float arguments ``(value, name, position)`` under torch's argument
+    parser rules, in its order: the type of every argument first (Python and
+    NumPy scalars -- NumPy complex ones give their real part, with NumPy's
+    ComplexWarning -- and 0-d tensors that do not require grad; anything else
+    is a TypeError), then the generator's type, then the conversions (an int
+    too large for a double is an OverflowError, a complex 0-d tensor with an
+    imaginary part a RuntimeError).  Returns the floats."""
+    info = _torch_info()
+    for x, name, pos in args:
+        if type(x) is not float and not _float_type_ok(x, info):
+            raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
+    if generator is not _NO_GENERATOR:
+        _check_generator(generator, fname)
+    return tuple(_to_double(x, info) for x, _, _ in args)
+
+
+def float_arg(x, fname, name, pos):
+    """One float argument under torch's argument parser rules (see float_args)."""
+    return float_args(fname, _NO_GENERATOR, (x, name, pos))[0]
 
 
 def _numpy_view(arr, dist, fname):
@@ -208,9 +230,7 @@ def fill(tensor, dist, p0, p1, generator, fname):
     if dist != _core.CONSTANT:
         # parameters derived in xavier_*/kaiming_* meet torch's argument parser here
         names = _ARG_NAMES[dist]
-        p0 = float_arg(p0, fname, names[0], 1)
-        p1 = float_arg(p1, fname, names[1], 2)
-        _check_generator(generator, fname)
+        p0, p1 = float_args(fname, generator, (p0, names[0], 1), (p1, names[1], 2))
     if dist == _core.NORMAL:
         _core.check(dist, p0, p1, _core.F64)  # torch checks std first, whatever the tensor
     blk = None
