@@ -117,6 +117,8 @@ def _fill_value(val):
         if not -(1 << 63) <= val < (1 << 64):
             raise OverflowError("int too big to convert")
         return val
+    if isinstance(val, np.complexfloating):  # torch's parser reads it as a real number
+        return float(val)  # the real part, with NumPy's ComplexWarning
     if isinstance(val, (float, complex, np.number, np.bool_)):
         return val
     info = _torch_info()
@@ -133,6 +135,9 @@ def _fill_value(val):
         f" * (Number value)\n      didn't match because some of the arguments have invalid types: (!{name}!)\n")
 
 
+_C10_REAL = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
 def _constant(tensor, val, torch_fn):
     """constant_/ones_/zeros_: torch tensors go to torch's own fill_ (already at
     memory bandwidth, every dtype); NumPy float arrays and DLPack objects to
@@ -144,13 +149,19 @@ def _constant(tensor, val, torch_fn):
     if info is not None and isinstance(target, info.Tensor):
         torch_fn(target)
         return tensor
+    from_tensor = info is not None and isinstance(val, info.Tensor)
     val = _fill_value(val)
     if isinstance(target, np.ndarray) and target.dtype.kind != "f":
         target[...] = val
         return tensor
     if isinstance(val, complex) or np.iscomplexobj(val):
         if val.imag != 0:
-            raise RuntimeError("value cannot be converted to type float without overflow")
+            if not from_tensor:
+                name = _C10_REAL.get(str(getattr(target, "dtype", "")), "float")
+                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+            # a complex 0-d tensor is copied, as torch's fill_ does
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                          stacklevel=3)
         val = val.real
     return fill(tensor, _core.CONSTANT, float(val), 0.0, None, "fill_")
 
