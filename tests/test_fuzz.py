@@ -400,7 +400,9 @@ def check_values(name, target, kwargs):
     elif name in ("constant_", "ones_", "zeros_"):
         val = {"ones_": 1.0, "zeros_": 0.0}.get(name, kwargs.get("val"))
         if _is_complex(dtype):
-            c = complex(val.item() if isinstance(val, torch.Tensor) else val)
+            # torch's parser reads a NumPy complex scalar as a real number
+            c = complex(val.item() if isinstance(val, torch.Tensor) else
+                        val.real if isinstance(val, np.complexfloating) else val)
             check_constant(vals[..., 0], c.real, dtype)
             check_constant(vals[..., 1], c.imag, dtype)
         else:
