@@ -229,6 +229,8 @@ static wi_status check_view(const wi_view *v, uint64_t *numel)
             st = WI_E_NDIM;
             goto done;
         }
+    }
+    for (int d = 0; d < v->ndim; d++) {
         if (v->shape[d] == 0) {
             count = 0;
             goto done; /* nothing is written, so nothing can overlap */

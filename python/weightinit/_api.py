@@ -13,7 +13,8 @@ import warnings
 import numpy as np
 
 from . import _core
-from ._target import Block, fill, float_arg, refuse_numpy_dtype, torch_fallback, _torch_info
+from ._random import _check_generator
+from ._target import Block, fill, float_args, refuse_numpy_dtype, torch_fallback, _torch_info
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
@@ -60,6 +61,8 @@ def calculate_gain(nonlinearity, param=None):
             slope = 0.01
         elif not isinstance(param, bool) and isinstance(param, int) or isinstance(param, float):
             slope = param
+            if isinstance(param, int):  # squared exactly as a Python int, rounded once: torch's
+                return math.sqrt(2.0 / (1 + param ** 2))
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
     return _core.gain(nonlinearity, slope)
@@ -85,8 +88,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """
     if torch_fallback(tensor, sharded=True):
         return _nn_init().uniform_(tensor, a, b, generator)
-    a = float_arg(a, "uniform_", "from", 1)
-    b = float_arg(b, "uniform_", "to", 2)
+    a, b = float_args("uniform_", generator, (a, "from", 1), (b, "to", 2))
     return fill(tensor, _core.UNIFORM, a, b, generator, "uniform_")
 
 
@@ -105,8 +107,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """
     if torch_fallback(tensor, sharded=True):
         return _nn_init().normal_(tensor, mean, std, generator)
-    mean = float_arg(mean, "normal_", "mean", 1)
-    std = float_arg(std, "normal_", "std", 2)
+    mean, std = float_args("normal_", generator, (mean, "mean", 1), (std, "std", 2))
     return fill(tensor, _core.NORMAL, mean, std, generator, "normal_")
 
 
@@ -140,9 +141,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         >>> w = torch.empty(3, 5)
         >>> weightinit.trunc_normal_(w, std=0.02)
     """
-    info = _torch_info()
-    if torch_fallback(tensor, sharded=True) or (info is not None and isinstance(tensor, info.Tensor)
-                                  and tensor.dtype in info.complex):
+    if torch_fallback(tensor, sharded=True):
         return _nn_init().trunc_normal_(tensor, mean, std, a, b, generator)
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn(
@@ -160,8 +159,15 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         for bound in (a, b):
             if not info_int.min <= bound <= info_int.max:
                 raise RuntimeError(f"value cannot be converted to type {target.dtype.name} without overflow")
-    refuse_numpy_dtype(tensor, branch, "trunc_normal_", complex_ok=False)
     fname = "normal_" if branch == _core.NORMAL else "uniform_"
+    _check_generator(generator, fname)  # torch's parser rejects it before any dtype error
+    # integer dtypes fail in torch's kernels, complex ones in its comparisons
+    # after torch has written the tensor: weightinit refuses both unwritten
+    dtype = str(getattr(target, "dtype", ""))
+    if branch == _core.UNIFORM and dtype.endswith(("complex64", "complex128")):
+        # torch's uniform_ checks the bounds before its comparison fails
+        _core.check(_core.UNIFORM, float(a), float(b), _core.F32 if dtype.endswith("64") else _core.F64)
+    refuse_numpy_dtype(tensor, branch, "trunc_normal_", complex_ok=False)
     mean, std, a, b = float(mean), float(std), float(a), float(b)
     if not (math.isfinite(mean) and math.isfinite(std)):
         return fill(tensor, _core.UNIFORM, a, b, generator, fname)
@@ -175,6 +181,8 @@ def _fill_value(val):
         if not -(1 << 63) <= val < (1 << 64):
             raise OverflowError("int too big to convert")
         return val
+    if isinstance(val, np.complexfloating):  # torch's parser reads it as a real number
+        return float(val)  # the real part, with NumPy's ComplexWarning
     if isinstance(val, (float, complex, np.number, np.bool_)):
         return val
     info = _torch_info()
@@ -191,6 +199,9 @@ def _fill_value(val):
         f" * (Number value)\n      didn't match because some of the arguments have invalid types: (!{name}!)\n")
 
 
+_C10_REAL = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
 def _constant(tensor, val, torch_fn):
     """constant_/ones_/zeros_: torch tensors go to torch's own fill_ (already at
     memory bandwidth, every dtype); NumPy float arrays and DLPack objects to
@@ -200,13 +211,19 @@ def _constant(tensor, val, torch_fn):
     if info is not None and isinstance(target, info.Tensor):
         torch_fn(target)
         return tensor
+    from_tensor = info is not None and isinstance(val, info.Tensor)
     val = _fill_value(val)
     if isinstance(target, np.ndarray) and target.dtype.kind != "f":
         target[...] = val
         return tensor
     if isinstance(val, complex) or np.iscomplexobj(val):
         if val.imag != 0:
-            raise RuntimeError("value cannot be converted to type float without overflow")
+            if not from_tensor:
+                name = _C10_REAL.get(str(getattr(target, "dtype", "")), "float")
+                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+            # a complex 0-d tensor is copied, as torch's fill_ does
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                          stacklevel=3)
         val = val.real
     return fill(tensor, _core.CONSTANT, float(val), 0.0, None, "fill_")
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import _core
 from ._random import _check_generator, draw
 
-__all__ = ["Block", "block", "fill", "torch_fallback", "float_arg"]
+__all__ = ["Block", "block", "fill", "torch_fallback", "float_arg", "float_args"]
 
 _NP_CODES = {np.dtype(np.float16): _core.F16, np.dtype(np.float32): _core.F32,
              np.dtype(np.float64): _core.F64}
@@ -168,17 +168,46 @@ def _type_name(x):
     return f"{t.__module__}.{t.__name__}"
 
 
-def float_arg(x, fname, name, pos):
-    """A float argument under torch's argument parser rules: Python and NumPy
-    real scalars and 0-d tensors are accepted; anything else is a TypeError."""
+_NO_GENERATOR = object()
+
+
+def _float_type_ok(x, info):
+    return isinstance(x, (int, float, np.floating, np.integer, np.bool_, np.complexfloating)) or (
+        info is not None and isinstance(x, info.Tensor) and x.dim() == 0 and not x.requires_grad)
+
+
+def _to_double(x, info):
     if type(x) is float:
         return x
-    if isinstance(x, (int, float, np.floating, np.integer, np.bool_)):
-        return float(x)
+    if info is not None and isinstance(x, info.Tensor):
+        x = x.item()
+        if isinstance(x, complex):  # torch's conversion to double keeps a zero imaginary part only
+            if x.imag != 0:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+            x = x.real
+    return float(x)
+
+
+def float_args(fname, generator, *args):
+    """Float arguments ``(value, name, position)`` under torch's argument
+    parser rules, in its order: the type of every argument first (Python and
+    NumPy scalars -- NumPy complex ones give their real part, with NumPy's
+    ComplexWarning -- and 0-d tensors that do not require grad; anything else
+    is a TypeError), then the generator's type, then the conversions (an int
+    too large for a double is an OverflowError, a complex 0-d tensor with an
+    imaginary part a RuntimeError).  Returns the floats."""
     info = _torch_info()
-    if info is not None and isinstance(x, info.Tensor) and x.dim() == 0:
-        return float(x.item())
-    raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
+    for x, name, pos in args:
+        if type(x) is not float and not _float_type_ok(x, info):
+            raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
+    if generator is not _NO_GENERATOR:
+        _check_generator(generator, fname)
+    return tuple(_to_double(x, info) for x, _, _ in args)
+
+
+def float_arg(x, fname, name, pos):
+    """One float argument under torch's argument parser rules (see float_args)."""
+    return float_args(fname, _NO_GENERATOR, (x, name, pos))[0]
 
 
 def _numpy_view(arr, dist, fname):
@@ -198,8 +227,12 @@ def _numpy_view(arr, dist, fname):
 def refuse_numpy_dtype(tensor, kernel_dist, fname, complex_ok=True):
     """For a NumPy target (or a Block of one) whose dtype weightinit cannot fill
     with this function, raise what torch raises for that dtype; kernel_dist
-    names torch's kernel (UNIFORM or NORMAL) for integer dtypes."""
+    names torch's kernel (UNIFORM or NORMAL) for integer dtypes.  Without
+    complex_ok, complex targets (torch tensors too) are refused."""
     arr = tensor.tensor if type(tensor) is Block else tensor
+    info = _torch_info()
+    if not complex_ok and info is not None and isinstance(arr, info.Tensor) and arr.dtype in info.complex:
+        arr = np.empty(0, np.complex64 if arr.dtype == info.torch.complex64 else np.complex128)
     if not isinstance(arr, np.ndarray) or arr.dtype in _NP_CODES:
         return
     if not complex_ok and arr.dtype.str[1:] in _C10_COMPLEX:  # trunc_normal_'s comparisons fail first
@@ -220,6 +253,21 @@ def _check_writable(t):
             "memory location. Please clone() the tensor before performing the operation.")
 
 
+_ARG_NAMES = {_core.UNIFORM: ("from", "to"), _core.NORMAL: ("mean", "std"),
+              _core.TRUNC_NORMAL: ("mean", "std")}
+
+
+def _empty_noop(dtype, size, dist):
+    """torch returns from these before sampling or checking anything more:
+    uniform_ on an empty complex tensor, normal_ on an empty tensor of a
+    dtype it cannot sample (after its std check)."""
+    if size != 0:
+        return False
+    if dist == _core.UNIFORM:
+        return dtype in _NP_COMPLEX
+    return dist == _core.NORMAL and _C10_NAMES.get(dtype.str[1:]) is not None
+
+
 def _region(blk, extra):
     if blk is None:
         return None, None
@@ -236,7 +284,11 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     or TRUNC_NORMAL(mean p0, std p1, a p2, b p3); returns it."""
     sharded = None
     if dist != _core.CONSTANT:
-        _check_generator(generator, fname)
+        # parameters derived in xavier_*/kaiming_* meet torch's argument parser here
+        names = _ARG_NAMES[dist]
+        p0, p1 = float_args(fname, generator, (p0, names[0], 1), (p1, names[1], 2))
+    if dist == _core.NORMAL:
+        _core.check(dist, p0, p1, _core.F64)  # torch checks std first, whatever the tensor
     blk = None
     target = tensor
     if type(target) is Block:
@@ -247,6 +299,8 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         target = blk.tensor
 
     if isinstance(target, np.ndarray):
+        if _empty_noop(target.dtype, target.size, dist):
+            return tensor
         view, scale = _numpy_view(target, dist, fname)
         if dist == _core.NORMAL:
             p1 *= scale
@@ -259,6 +313,8 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     if info is not None and isinstance(target, info.Tensor):
         if blk is not None and torch_fallback(target):
             raise TypeError(f"{fname}(): a Block must wrap a strided tensor with a float or complex dtype")
+        if target.dtype in info.complex and target.numel() == 0 and dist == _core.UNIFORM:
+            return tensor  # torch's uniform_ returns before checking the bounds
         torch = info.torch
         # another device: fill a CPU buffer under the same contract, then copy
         staged = target.device.type != "cpu" or _force_staging

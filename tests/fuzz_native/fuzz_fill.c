@@ -1,0 +1,269 @@
+/* libFuzzer harness for the C core's entry point wi_fill (built and run by
+ * tests/test_fuzz_native.py with clang -fsanitize=fuzzer,address,undefined).
+ *
+ * Each input is decoded into a view (dtype, up to 7 dimensions or a bogus
+ * ndim, sizes, byte strides that may be negative, zero, unaligned,
+ * overlapping or huge), an optional region (full shape and offset), a spec
+ * (distribution, raw double parameters, key, stream) and a kernel path.
+ * Properties, beyond "no sanitizer report":
+ *   - a view whose byte footprint fits the buffer is placed inside a buffer
+ *     of random bytes with guard bytes around it; after wi_fill nothing
+ *     outside the footprint changed, and on an error nothing changed at all;
+ *   - wi_fill accepts no view in which two elements share a byte;
+ *   - an accepted view gets, element by element, the values a contiguous
+ *     fill of the same logical shape gets on the scalar path (the layout
+ *     contract, and every SIMD path against the scalar one);
+ *   - views too large to place are only passed when the core must refuse
+ *     them (element count or extent beyond 2^62), and must be refused.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weightinit.h"
+
+#define MAX_BYTES (1u << 16) /* footprint limit for placed views */
+#define GUARD 64
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} reader;
+
+static uint64_t take(reader *r, unsigned bytes)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; i++) {
+        v |= (uint64_t)(r->n ? *r->p : 0) << (8 * i);
+        if (r->n) {
+            r->p++;
+            r->n--;
+        }
+    }
+    return v;
+}
+
+static size_t itemsize(int dtype) { return dtype == WI_F64 ? 8 : dtype == WI_F32 ? 4 : 2; }
+
+/* A size: mostly small, sometimes 0, 1, huge or negative. */
+static int64_t take_size(reader *r)
+{
+    uint8_t k = (uint8_t)take(r, 1);
+    if (k < 200)
+        return k % 9;
+    if (k < 230)
+        return (int64_t)(take(r, 1) + 1);
+    if (k < 250)
+        return (int64_t)take(r, 8) >> (take(r, 1) % 64);
+    return -(int64_t)(take(r, 1) + 1);
+}
+
+/* A byte stride: a multiple of the item size (often), else anything. */
+static int64_t take_stride(reader *r, size_t isz)
+{
+    uint8_t k = (uint8_t)take(r, 1);
+    if (k < 160)
+        return ((int64_t)(take(r, 1) % 41) - 20) * (int64_t)isz;
+    if (k < 200)
+        return (int64_t)(int8_t)take(r, 1);
+    return (int64_t)take(r, 8) >> (take(r, 1) % 64);
+}
+
+static double take_param(reader *r)
+{
+    static const double special[] = {0.0, -0.0, 1.0, -1.0, 0.5, 3.0, 1e-300, 65504.0, 65520.0,
+                                     3.4028234663852886e38, 3.5e38, 1.7976931348623157e308,
+                                     -1.7976931348623157e308, __builtin_inf(), -__builtin_inf(),
+                                     __builtin_nan("")};
+    uint8_t k = (uint8_t)take(r, 1);
+    if (k < 128)
+        return special[k % (sizeof special / sizeof special[0])];
+    if (k < 192)
+        return ((double)(int8_t)take(r, 1)) / 16.0;
+    uint64_t bits = take(r, 8);
+    double d;
+    memcpy(&d, &bits, 8);
+    return d;
+}
+
+#define SAT ((__int128)1 << 100) /* saturation: far beyond any limit the core accepts */
+
+static __int128 sat(__int128 x) { return x > SAT ? SAT : x < -SAT ? -SAT : x; }
+
+/* [lo, hi) byte offsets of the view relative to data, and its element count,
+ * in saturating 128-bit arithmetic. */
+static void extent(int nd, const int64_t *shape, const int64_t *strides, size_t isz, __int128 *lo,
+                   __int128 *hi, __int128 *numel)
+{
+    __int128 l = 0, h = 0, n = 1;
+    for (int d = 0; d < nd; d++) {
+        __int128 reach = sat((__int128)(shape[d] - 1) * strides[d]);
+        if (reach < 0)
+            l = sat(l + reach);
+        else
+            h = sat(h + reach);
+        n = shape[d] != 0 && n > SAT / shape[d] ? SAT : n * shape[d];
+    }
+    *lo = l;
+    *hi = h + (__int128)isz;
+    *numel = n;
+}
+
+/* Call wi_fill on a view the core must refuse, with memory it must not touch. */
+static void must_refuse(wi_view *v, const wi_region *region, const wi_spec *spec)
+{
+    unsigned char *one = malloc(1); /* any write is a heap overflow or a changed byte */
+    one[0] = 0xA5;
+    v->data = one;
+    if (wi_fill(v, region, spec) == WI_OK || one[0] != 0xA5)
+        abort();
+    free(one);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    reader r = {data, size};
+    int64_t shape[8], strides[8], full[8], off[8];
+    const char *names[4];
+    int nisa = wi_isa_available(names, 4);
+
+    uint8_t head = (uint8_t)take(&r, 1);
+    int nd = head % 8;
+    int dtype = (int)(take(&r, 1) % 5); /* 4: an invalid dtype */
+    if (dtype == 4)
+        dtype = 4 + (int)(take(&r, 1) % 3);
+    size_t isz = itemsize(dtype);
+    for (int d = 0; d < nd; d++) {
+        shape[d] = take_size(&r);
+        strides[d] = take_stride(&r, isz);
+    }
+    int bogus_ndim = head >= 250; /* ndim beyond WI_MAX_NDIM or negative */
+    int has_region = take(&r, 1) & 1;
+    for (int d = 0; d < nd; d++) {
+        uint8_t k = (uint8_t)take(&r, 1);
+        if (k < 200) {
+            off[d] = k % 4;
+            full[d] = shape[d] + off[d] + (int64_t)(take(&r, 1) % 4);
+        } else {
+            off[d] = (int64_t)take(&r, 8) >> (take(&r, 1) % 64);
+            full[d] = (int64_t)take(&r, 8) >> (take(&r, 1) % 64);
+        }
+    }
+    wi_spec spec;
+    spec.dist = (wi_dist)(take(&r, 1) % 4); /* 3: invalid */
+    spec.p0 = take_param(&r);
+    spec.p1 = take_param(&r);
+    spec.key = take(&r, 8);
+    spec.stream = take(&r, 8);
+    int isa = (int)(take(&r, 1) % (unsigned)nisa);
+
+    wi_region region = {full, off};
+    wi_view v = {NULL, (wi_dtype)dtype, nd, shape, strides};
+    const wi_region *reg = has_region ? &region : NULL;
+    int bad_spec = dtype >= WI_NDTYPE || spec.dist >= WI_NDIST;
+    if (bogus_ndim) {
+        /* shape/strides hold 8 entries: the core must refuse before reading more */
+        v.ndim = head == 255 ? -1 : WI_MAX_NDIM + 1;
+        must_refuse(&v, NULL, &spec);
+        return 0;
+    }
+    for (int d = 0; d < nd; d++) {
+        if (shape[d] < 0) {
+            must_refuse(&v, reg, &spec);
+            return 0;
+        }
+    }
+
+    __int128 lo, hi, numel;
+    extent(nd, shape, strides, isz, &lo, &hi, &numel);
+    if (numel == 0) {
+        v.data = NULL; /* nothing may be touched */
+        wi_fill(&v, reg, &spec);
+        return 0;
+    }
+    if (hi - lo > MAX_BYTES) {
+        /* too large to place: pass it only when the core must refuse it */
+        if (bad_spec || numel > ((__int128)1 << 62) || hi - lo > ((__int128)1 << 62))
+            must_refuse(&v, reg, &spec);
+        return 0;
+    }
+    if (numel * (__int128)isz > hi - lo) {
+        /* more element bytes than the span holds: two elements share memory */
+        must_refuse(&v, reg, &spec);
+        return 0;
+    }
+
+    size_t span = (size_t)(hi - lo), total = span + 2 * GUARD;
+    unsigned char *buf = malloc(total), *before = malloc(total), *mask = calloc(total, 1);
+    for (size_t i = 0; i < total; i++)
+        buf[i] = (unsigned char)(i * 131u + size);
+    memcpy(before, buf, total);
+    unsigned char *origin = buf + GUARD - (ptrdiff_t)lo;
+    v.data = origin;
+
+    /* footprint and overlap, by enumerating the elements (at most MAX_BYTES / 2 of them) */
+    int overlap = 0;
+    int64_t idx[8] = {0};
+    size_t count = (size_t)numel;
+    int64_t *offs = malloc(count * sizeof *offs);
+    for (size_t e = 0; e < count; e++) {
+        int64_t o = 0;
+        for (int d = 0; d < nd; d++)
+            o += idx[d] * strides[d];
+        offs[e] = o;
+        for (size_t b = 0; b < isz; b++) {
+            unsigned char *m = &mask[(size_t)(origin - buf + o) + b];
+            overlap |= *m;
+            *m = 1;
+        }
+        for (int d = nd - 1; d >= 0; d--) { /* row-major odometer */
+            if (++idx[d] < shape[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+
+    if (wi_isa_set(names[isa]) != WI_OK)
+        abort();
+    wi_status st = wi_fill(&v, reg, &spec);
+    wi_isa_set("scalar");
+
+    for (size_t i = 0; i < total; i++) {
+        if (buf[i] != before[i] && (st != WI_OK || !mask[i]))
+            abort(); /* written outside the view, or written and then refused */
+    }
+    if (st == WI_OK) {
+        if (overlap || bad_spec)
+            abort(); /* accepted a view whose elements share memory, or a bad dtype or distribution */
+        /* the same values as a contiguous fill of the same logical shape, on the scalar path */
+        int64_t cstrides[8];
+        size_t acc = isz;
+        for (int d = nd - 1; d >= 0; d--) {
+            cstrides[d] = (int64_t)acc;
+            acc *= (size_t)shape[d];
+        }
+        unsigned char *ref = malloc(count * isz);
+        wi_view c = {ref, (wi_dtype)dtype, nd, shape, cstrides};
+        if (wi_fill(&c, reg, &spec) != WI_OK)
+            abort();
+        for (size_t e = 0; e < count; e++) {
+            if (memcmp(origin + offs[e], ref + e * isz, isz) != 0)
+                abort();
+        }
+        free(ref);
+    }
+    free(offs);
+    free(mask);
+    free(before);
+    free(buf);
+    return 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    wi_isa_init();
+    wi_set_num_threads(1);
+    return 0;
+}
