@@ -64,8 +64,11 @@ def fuzzer(tmp_path_factory):
 
 
 def run(exe, tmp_path, *args):
-    return subprocess.run([exe, f"-artifact_prefix={tmp_path}/", *args], capture_output=True, text=True,
-                          timeout=900)
+    # No RSS limit: a child started by vfork inherits the peak RSS of this
+    # process (8 GiB after test_scale.py), which libFuzzer would take for its
+    # own; single allocations stay limited.
+    return subprocess.run([exe, f"-artifact_prefix={tmp_path}/", "-rss_limit_mb=0", "-malloc_limit_mb=2048",
+                           *args], capture_output=True, text=True, timeout=900)
 
 
 def test_native_fuzz_of_wi_fill(fuzzer, tmp_path):
