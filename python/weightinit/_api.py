@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 
 from . import _core
-from ._random import _check_generator
 from ._target import Block, fill, float_args, refuse_numpy_dtype, torch_fallback, _torch_info
 
 __all__ = [
@@ -160,7 +159,12 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
             if not info_int.min <= bound <= info_int.max:
                 raise RuntimeError(f"value cannot be converted to type {target.dtype.name} without overflow")
     fname = "normal_" if branch == _core.NORMAL else "uniform_"
-    _check_generator(generator, fname)  # torch's parser rejects it before any dtype error
+    # torch passes (mean, std) to normal_ or (a, b) to uniform_: its parser
+    # checks their types and the generator's before any dtype error
+    if branch == _core.NORMAL:
+        float_args(fname, generator, (mean, "mean", 1), (std, "std", 2))
+    else:
+        float_args(fname, generator, (a, "from", 1), (b, "to", 2))
     # integer dtypes fail in torch's kernels, complex ones in its comparisons
     # after torch has written the tensor: weightinit refuses both unwritten
     dtype = str(getattr(target, "dtype", ""))
