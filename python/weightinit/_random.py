@@ -116,7 +116,7 @@ _tls = threading.local()
 def _torch_draw(torch, gen):
     # One 63-bit draw from the torch generator: it advances the generator, so
     # later torch and weightinit calls see fresh values.
-    if gen.device.type != "cpu":  # e.g. a CUDA generator: draw on its device
+    if gen is not torch.default_generator and gen.device.type != "cpu":  # e.g. CUDA: draw there
         return torch.empty((), dtype=torch.int64, device=gen.device).random_(generator=gen).item()
     t = getattr(_tls, "key", None)
     if t is None:

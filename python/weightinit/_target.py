@@ -43,7 +43,10 @@ class _TorchInfo:
                       torch.float32: _core.F32, torch.float64: _core.F64}
         self.complex = {torch.complex64, torch.complex128}
         self.strided = torch.strided
-        self.increment_version = torch.autograd.graph.increment_version
+        # torch.autograd.graph.increment_version without its Python wrapper
+        raw = getattr(torch._C, "_increment_version", None)
+        self.increment_version = ((lambda t: raw((t,))) if raw is not None
+                                  else torch.autograd.graph.increment_version)
         self.plain = {}  # class -> True when torch's overrides do not apply to it
 
     def is_plain(self, cls):
@@ -145,18 +148,20 @@ def torch_fallback(tensor, sharded=False):
     tensors outside inference mode (torch raises for those).  Tensors on other
     devices are weightinit's: they are filled through a CPU staging buffer.
     With ``sharded``, DTensors that dtensor_block handles are weightinit's too."""
-    if type(tensor) is np.ndarray or type(tensor) is Block:
+    cls = type(tensor)
+    if cls is np.ndarray or cls is Block:
         return False
-    info = _torch_info()
+    info = _info or _torch_info()
     if info is None or not isinstance(tensor, info.Tensor):
         return False
-    if not info.is_plain(type(tensor)):
+    if not info.is_plain(cls):
         return not (sharded and dtensor_block(tensor) is not None)
     if tensor.is_meta or tensor.layout is not info.strided:
         return True
-    if tensor.dtype not in info.codes and tensor.dtype not in info.complex:
+    dtype = tensor.dtype
+    if dtype not in info.codes and (dtype not in info.complex or tensor.is_conj()):
         return True
-    if tensor.is_conj() or tensor.is_neg():
+    if tensor.is_neg():
         return True
     return tensor.is_inference() and not info.torch.is_inference_mode_enabled()
 
@@ -196,6 +201,8 @@ def float_args(fname, generator, *args):
     is a TypeError), then the generator's type, then the conversions (an int
     too large for a double is an OverflowError, a complex 0-d tensor with an
     imaginary part a RuntimeError).  Returns the floats."""
+    if generator is None and len(args) == 2 and type(args[0][0]) is float and type(args[1][0]) is float:
+        return args[0][0], args[1][0]  # the common case: nothing to check or convert
     info = _torch_info()
     for x, name, pos in args:
         if type(x) is not float and not _float_type_ok(x, info):
@@ -317,7 +324,7 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
             return tensor  # torch's uniform_ returns before checking the bounds
         torch = info.torch
         # another device: fill a CPU buffer under the same contract, then copy
-        staged = target.device.type != "cpu" or _force_staging
+        staged = not target.is_cpu or _force_staging
         out = torch.empty(target.shape, dtype=target.dtype) if staged else target
         extra = ()
         if out.dtype in info.complex:
