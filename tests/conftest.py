@@ -1,6 +1,8 @@
 """Shared helpers: torch is imported here (tests need it); weightinit itself
 does not import it (tested in a subprocess in test_targets.py)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +25,31 @@ def bits(x):
 
 def same_bits(a, b):
     return np.array_equal(bits(a), bits(b))
+
+
+class DL:
+    """A foreign array that offers only __dlpack__ and shape, so weightinit
+    fills it through a DLPack capsule."""
+
+    def __init__(self, t):
+        self.t = t
+        self.shape = tuple(t.shape)
+
+    def __dlpack__(self, **kwargs):
+        return self.t.__dlpack__(**kwargs)
+
+
+def outcome(fn, *args, **kwargs):
+    """(exception type and message or None, warnings as (category, text)) of
+    one call: what differential tests compare between weightinit and torch."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fn(*args, **kwargs)
+            exc = None
+        except Exception as e:  # noqa: BLE001 - the exception is what is compared
+            exc = (type(e), str(e))
+    return exc, [(w.category, str(w.message)) for w in caught]
 
 
 @pytest.fixture(autouse=True)

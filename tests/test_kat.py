@@ -16,6 +16,7 @@ import torch
 
 import twin
 import weightinit as wi
+from conftest import DL
 
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32,
           "float64": torch.float64}
@@ -91,25 +92,16 @@ KAT = [
 ]
 
 
-class _DL:
-    def __init__(self, t):
-        self.t = t
-        self.shape = tuple(t.shape)
-
-    def __dlpack__(self, **kwargs):
-        return self.t.__dlpack__(**kwargs)
-
-
 def fill(dist, p0, p1, dtype, seed, stream, n):
     t = torch.empty(n, dtype=DTYPES[dtype])
     g = wi.Generator(seed)
     g.set_state((seed, stream))
     if dist == "uniform":
-        wi.uniform_(_DL(t), p0, p1, generator=g)
+        wi.uniform_(DL(t), p0, p1, generator=g)
     elif dist == "normal":
-        wi.normal_(_DL(t), p0, p1, generator=g)
+        wi.normal_(DL(t), p0, p1, generator=g)
     else:
-        wi.constant_(_DL(t), p0)
+        wi.constant_(DL(t), p0)
     return t
 
 
@@ -275,5 +267,5 @@ def test_trunc_normal_known_answer(mean, std, a, b, dtype, seed, stream, n, sha,
         t = torch.empty(n, dtype=DTYPES[dtype])
         g = wi.Generator(seed)
         g.set_state((seed, stream))
-        wi.trunc_normal_(_DL(t), mean, std, a, b, generator=g)
+        wi.trunc_normal_(DL(t), mean, std, a, b, generator=g)
         assert digest(t) == (sha, first), (isa, threads)

@@ -16,23 +16,11 @@ import torch.nn.functional as F
 import torch.nn.init as tinit
 
 import weightinit as wi
-from conftest import FLOAT_TORCH, same_bits
+from conftest import DL, FLOAT_TORCH, outcome, same_bits
 
 NEW = ["orthogonal_", "sparse_", "eye_", "dirac_"]
 ALIASES = ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
            "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
-
-
-def outcome(fn, *args, **kwargs):
-    """(exception type and message or None, warnings) of one call."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            fn(*args, **kwargs)
-            exc = None
-        except Exception as e:  # noqa: BLE001 - the exception is what is compared
-            exc = (type(e), str(e))
-    return exc, [(w.category, str(w.message)) for w in caught]
 
 
 # ---------------------------------------------------------------- the API
@@ -184,17 +172,6 @@ def test_zero_element_tensors_as_in_torch(name, args):
 
 # ---------------------------------------------------------------- DLPack
 
-class _DL:
-    """A minimal foreign array: only __dlpack__."""
-
-    def __init__(self, t):
-        self.t = t
-        self.shape = tuple(t.shape)
-
-    def __dlpack__(self, **kwargs):
-        return self.t.__dlpack__(**kwargs)
-
-
 DLPACK_CASES = [
     ("eye_", (), (4, 6)),
     ("dirac_", (2,), (4, 3, 3)),
@@ -209,11 +186,11 @@ def test_dlpack_objects_numpy_can_view(name, args, shape):
     random = name in ("orthogonal_", "sparse_")
     t = torch.full(shape, 5.0)
     kw = lambda: {"generator": wi.Generator(1)} if random else {}  # noqa: E731
-    getattr(wi, name)(_DL(t), *args, **kw())
+    getattr(wi, name)(DL(t), *args, **kw())
     assert np.array_equal(t.numpy(), getattr(wi, name)(np.empty(shape, np.float32), *args, **kw()))
     b = torch.full(shape, 5.0, dtype=torch.bfloat16)  # NumPy has no bfloat16
     with pytest.raises(TypeError, match="DLPack"):
-        getattr(wi, name)(_DL(b), *args, **kw())
+        getattr(wi, name)(DL(b), *args, **kw())
     assert (b == 5).all()
 
 

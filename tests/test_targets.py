@@ -14,7 +14,7 @@ import torch
 import torch.nn.init as tinit
 
 import weightinit as wi
-from conftest import bits
+from conftest import DL, bits
 
 RANDOM = [("uniform_", {}), ("normal_", {}), ("xavier_uniform_", {}), ("xavier_normal_", {}),
           ("kaiming_uniform_", {}), ("kaiming_normal_", {})]
@@ -130,23 +130,14 @@ def outcome_type(fn):
     return None
 
 
-class _DL:
-    def __init__(self, t):
-        self.t = t
-        self.shape = tuple(t.shape)
-
-    def __dlpack__(self, **kwargs):
-        return self.t.__dlpack__(**kwargs)
-
-
 def test_dlpack_objects_are_filled_and_capsules_consumed_once():
     t = torch.zeros(40, 30, dtype=torch.bfloat16)
     for _ in range(200):  # every capsule is released exactly once
-        wi.normal_(_DL(t))
+        wi.normal_(DL(t))
     assert (t != 0).float().mean() > 0.99
     ref = torch.empty(40, 30, dtype=torch.bfloat16)
     wi.normal_(ref, generator=wi.Generator(9))
-    wi.normal_(_DL(t), generator=wi.Generator(9))
+    wi.normal_(DL(t), generator=wi.Generator(9))
     assert torch.equal(t, ref)
     cap = torch.zeros(3).__dlpack__()
     wi._core.fill(cap, wi._core.UNIFORM, 0.0, 1.0, 1, 0)

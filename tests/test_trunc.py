@@ -15,22 +15,11 @@ import torch.nn.init as tinit
 
 import twin
 import weightinit as wi
-from conftest import bits
+from conftest import bits, outcome
 from test_distributions import ks_pvalue
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 TWIN_NAMES = {torch.float32: "f32", torch.float64: "f64", torch.float16: "f16", torch.bfloat16: "bf16"}
-
-
-def outcome(fn, *args, **kwargs):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            fn(*args, **kwargs)
-            exc = None
-        except Exception as e:  # noqa: BLE001
-            exc = (type(e), str(e))
-    return exc, [(w.category, str(w.message)) for w in caught]
 
 
 def test_signature_matches_torch():
