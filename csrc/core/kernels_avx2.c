@@ -74,8 +74,7 @@ static inline __m256 log_ps(__m256 x)
     __m256i e = _mm256_srai_epi32(ix, 23);
     __m256 m = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_and_si256(ix, _mm256_set1_epi32(0x007FFFFF)), sqrt_half));
     __m256 f = _mm256_sub_ps(m, _mm256_set1_ps(1.0f));
-    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(WI_F_LOG_P7), f, _mm256_set1_ps(WI_F_LOG_P6));
-    q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(WI_F_LOG_P5));
+    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(WI_F_LOG_P6), f, _mm256_set1_ps(WI_F_LOG_P5));
     q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(WI_F_LOG_P4));
     q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(WI_F_LOG_P3));
     q = _mm256_fmadd_ps(q, f, _mm256_set1_ps(WI_F_LOG_P2));
@@ -93,12 +92,10 @@ static inline void normal_ps(const wi_params *p, __m256i xw, __m256i yw, __m256 
     __m256i k = _mm256_and_si256(_mm256_srli_epi32(yw, 5), _mm256_set1_epi32(0xFFFFFF));
     __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(k), _mm256_set1_ps(WI_F_QUARTER_PI_2M24));
     __m256 t2 = _mm256_mul_ps(t, t);
-    __m256 ps = _mm256_fmadd_ps(_mm256_set1_ps(WI_F_SIN_C9), t2, _mm256_set1_ps(WI_F_SIN_C7));
-    ps = _mm256_fmadd_ps(ps, t2, _mm256_set1_ps(WI_F_SIN_C5));
+    __m256 ps = _mm256_fmadd_ps(_mm256_set1_ps(WI_F_SIN_C7), t2, _mm256_set1_ps(WI_F_SIN_C5));
     ps = _mm256_fmadd_ps(ps, t2, _mm256_set1_ps(WI_F_SIN_C3));
     __m256 s = _mm256_fmadd_ps(_mm256_mul_ps(t, t2), ps, t);
-    __m256 pc = _mm256_fmadd_ps(_mm256_set1_ps(WI_F_COS_C10), t2, _mm256_set1_ps(WI_F_COS_C8));
-    pc = _mm256_fmadd_ps(pc, t2, _mm256_set1_ps(WI_F_COS_C6));
+    __m256 pc = _mm256_fmadd_ps(_mm256_set1_ps(WI_F_COS_C8), t2, _mm256_set1_ps(WI_F_COS_C6));
     pc = _mm256_fmadd_ps(pc, t2, _mm256_set1_ps(WI_F_COS_C4));
     pc = _mm256_fmadd_ps(pc, t2, _mm256_set1_ps(WI_F_COS_C2));
     __m256 c = _mm256_fmadd_ps(t2, pc, _mm256_set1_ps(1.0f));

@@ -69,8 +69,7 @@ static inline __m512 log_ps(__m512 x)
     __m512i e = _mm512_srai_epi32(ix, 23);
     __m512 m = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_and_si512(ix, _mm512_set1_epi32(0x007FFFFF)), sqrt_half));
     __m512 f = _mm512_sub_ps(m, _mm512_set1_ps(1.0f));
-    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(WI_F_LOG_P7), f, _mm512_set1_ps(WI_F_LOG_P6));
-    q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WI_F_LOG_P5));
+    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(WI_F_LOG_P6), f, _mm512_set1_ps(WI_F_LOG_P5));
     q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WI_F_LOG_P4));
     q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WI_F_LOG_P3));
     q = _mm512_fmadd_ps(q, f, _mm512_set1_ps(WI_F_LOG_P2));
@@ -89,12 +88,10 @@ static inline void normal_ps(const wi_params *p, __m512i xw, __m512i yw, __m512 
     __m512i k = _mm512_and_si512(_mm512_srli_epi32(yw, 5), _mm512_set1_epi32(0xFFFFFF));
     __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(k), _mm512_set1_ps(WI_F_QUARTER_PI_2M24));
     __m512 t2 = _mm512_mul_ps(t, t);
-    __m512 ps = _mm512_fmadd_ps(_mm512_set1_ps(WI_F_SIN_C9), t2, _mm512_set1_ps(WI_F_SIN_C7));
-    ps = _mm512_fmadd_ps(ps, t2, _mm512_set1_ps(WI_F_SIN_C5));
+    __m512 ps = _mm512_fmadd_ps(_mm512_set1_ps(WI_F_SIN_C7), t2, _mm512_set1_ps(WI_F_SIN_C5));
     ps = _mm512_fmadd_ps(ps, t2, _mm512_set1_ps(WI_F_SIN_C3));
     __m512 s = _mm512_fmadd_ps(_mm512_mul_ps(t, t2), ps, t);
-    __m512 pc = _mm512_fmadd_ps(_mm512_set1_ps(WI_F_COS_C10), t2, _mm512_set1_ps(WI_F_COS_C8));
-    pc = _mm512_fmadd_ps(pc, t2, _mm512_set1_ps(WI_F_COS_C6));
+    __m512 pc = _mm512_fmadd_ps(_mm512_set1_ps(WI_F_COS_C8), t2, _mm512_set1_ps(WI_F_COS_C6));
     pc = _mm512_fmadd_ps(pc, t2, _mm512_set1_ps(WI_F_COS_C4));
     pc = _mm512_fmadd_ps(pc, t2, _mm512_set1_ps(WI_F_COS_C2));
     __m512 c = _mm512_fmadd_ps(t2, pc, _mm512_set1_ps(1.0f));

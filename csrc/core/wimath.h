@@ -17,11 +17,12 @@
  *                the circle, so the angle is uniform.  Outputs are
  *                fma(r * std, cos or sin, mean).
  *  log:          x = m * 2^e, m in [sqrt(1/2), sqrt(2)), f = m - 1.  float32:
- *                log m = f - f^2/2 + f^3 P(f), P a degree-7 minimax fit made for
- *                this file (Remez on the relative error; 0.11 ulp before
- *                rounding), no division.  float64: log m = 2 atanh(s),
+ *                log m = f - f^2/2 + f^3 P(f), P a degree-6 minimax fit made for
+ *                this file (Remez on the relative error; 0.6 ulp with float32
+ *                coefficients), no division.  float64: log m = 2 atanh(s),
  *                s = (m - 1)/(m + 1), as a series in s^2.
- *  sin, cos:     Taylor series on [0, pi/4].
+ *  sin, cos:     float32: minimax polynomials in t^2 on [0, pi/4] fitted for
+ *                this file (0.62 and 0.87 ulp); float64: Taylor series.
  *  trunc normal: inverse CDF on the smaller tail probability s <= 1/2, so
  *                tails keep full relative precision; g(s) = Phi^-1(1 - s) is a
  *                rational function of t^2 (t = 1/2 - s) near the centre and of
@@ -41,24 +42,21 @@
 /* ---- float32 constants ---- */
 #define WI_F_SQRT_HALF_BITS 0x3F3504F3u  /* float(sqrt(0.5)) */
 #define WI_F_LN2 0x1.62e430p-1f
-#define WI_F_LOG_P0 0x1.555554p-2f
-#define WI_F_LOG_P1 -0x1.000226p-2f
-#define WI_F_LOG_P2 0x1.99a008p-3f
-#define WI_F_LOG_P3 -0x1.547244p-3f
-#define WI_F_LOG_P4 0x1.22da1ep-3f
-#define WI_F_LOG_P5 -0x1.0d8542p-3f
-#define WI_F_LOG_P6 0x1.055b68p-3f
-#define WI_F_LOG_P7 -0x1.38b578p-4f
+#define WI_F_LOG_P0 0x1.5556d8p-2f
+#define WI_F_LOG_P1 -0x1.000382p-2f
+#define WI_F_LOG_P2 0x1.98d7f2p-3f
+#define WI_F_LOG_P3 -0x1.53824ap-3f
+#define WI_F_LOG_P4 0x1.317456p-3f
+#define WI_F_LOG_P5 -0x1.2432b8p-3f
+#define WI_F_LOG_P6 0x1.645eb0p-4f
 #define WI_F_QUARTER_PI_2M24 0x1.921fb6p-25f /* float(pi/4) * 2^-24 */
-#define WI_F_SIN_C3 (-1.0f / 6.0f)
-#define WI_F_SIN_C5 (1.0f / 120.0f)
-#define WI_F_SIN_C7 (-1.0f / 5040.0f)
-#define WI_F_SIN_C9 (1.0f / 362880.0f)
-#define WI_F_COS_C2 (-1.0f / 2.0f)
-#define WI_F_COS_C4 (1.0f / 24.0f)
-#define WI_F_COS_C6 (-1.0f / 720.0f)
-#define WI_F_COS_C8 (1.0f / 40320.0f)
-#define WI_F_COS_C10 (-1.0f / 3628800.0f)
+#define WI_F_SIN_C3 -0x1.555546p-3f
+#define WI_F_SIN_C5 0x1.110760p-7f
+#define WI_F_SIN_C7 -0x1.994ebep-13f
+#define WI_F_COS_C2 -0x1.000000p-1f
+#define WI_F_COS_C4 0x1.55553ep-5f
+#define WI_F_COS_C6 -0x1.6c087ep-10f
+#define WI_F_COS_C8 0x1.99341cp-16f
 
 /* ---- float64 constants (n! below is exact in double up to 18!) ---- */
 #define WI_D_SQRT_HALF_BITS 0x3FE6A09E667F3BCDull
@@ -131,8 +129,7 @@ static inline float wi_log_f32(float x)
     int32_t e = (int32_t)ix >> 23;
     float m = wi_u2f((ix & 0x007FFFFFu) + WI_F_SQRT_HALF_BITS);
     float f = m - 1.0f;
-    float p = fmaf(WI_F_LOG_P7, f, WI_F_LOG_P6);
-    p = fmaf(p, f, WI_F_LOG_P5);
+    float p = fmaf(WI_F_LOG_P6, f, WI_F_LOG_P5);
     p = fmaf(p, f, WI_F_LOG_P4);
     p = fmaf(p, f, WI_F_LOG_P3);
     p = fmaf(p, f, WI_F_LOG_P2);
@@ -153,12 +150,10 @@ static inline void wi_direction_f32(uint32_t y, float *c_out, float *s_out)
 {
     float t = (float)((y >> 5) & 0xFFFFFFu) * WI_F_QUARTER_PI_2M24;
     float t2 = t * t;
-    float ps = fmaf(WI_F_SIN_C9, t2, WI_F_SIN_C7);
-    ps = fmaf(ps, t2, WI_F_SIN_C5);
+    float ps = fmaf(WI_F_SIN_C7, t2, WI_F_SIN_C5);
     ps = fmaf(ps, t2, WI_F_SIN_C3);
     float s = fmaf(t * t2, ps, t);
-    float pc = fmaf(WI_F_COS_C10, t2, WI_F_COS_C8);
-    pc = fmaf(pc, t2, WI_F_COS_C6);
+    float pc = fmaf(WI_F_COS_C8, t2, WI_F_COS_C6);
     pc = fmaf(pc, t2, WI_F_COS_C4);
     pc = fmaf(pc, t2, WI_F_COS_C2);
     float c = fmaf(t2, pc, 1.0f);
