@@ -7,10 +7,10 @@ For float32 and bfloat16 tensors of N elements (default 64 Mi) every fill is
 timed R times, each time right after a memset of the same buffer
 (``fill_(0.5)``: a zero memset is special-cased by some CPUs) timed the same
 way, and reported as medians: GB/s, speed-up over torch.nn.init, and share of
-memset bandwidth (the median over rounds of memset time / fill time, so slow
-drifts in the machine's memory bandwidth cancel).  Each timed call follows an
-untimed call of the same function, so it runs in its own steady state, and
-the buffer is written many times before any timing.  Also: the per-call cost on a 64-element bias,
+memset bandwidth (median memset time / median fill time; the JSON also has
+the median of the per-round ratios).  Each timed call follows an untimed call
+of the same function, so it runs in its own steady state, and the buffer is
+written many times before any timing.  Also: the per-call cost on a 64-element bias,
 orthogonal_ on 2048x2048 when available, and the import time.  Needs torch.
 """
 
@@ -72,14 +72,18 @@ def bench_dtype(torch, dtype, elements, repeat):
         t.fill_(0.5)
     memset = cases["memset fill_(0.5)"]
     times = {name: [] for name in cases}
+    memsets = []
     shares = {name: [] for name in cases}
     for _ in range(repeat):
         for name, fn in cases.items():
             m = _steady(memset)
             sec = _steady(fn)
+            memsets.append(m)
             times[name].append(sec)
             shares[name].append(m / sec)
-    return nbytes, {name: (statistics.median(times[name]), statistics.median(shares[name])) for name in cases}
+    m = statistics.median(memsets)
+    return nbytes, {name: (statistics.median(times[name]), m / statistics.median(times[name]),
+                           statistics.median(shares[name])) for name in cases}
 
 
 def per_call(torch, repeat):
@@ -121,13 +125,13 @@ def import_time():
 
 def table(dtype_name, nbytes, med):
     rows = []
-    for name, (sec, share) in med.items():
+    for name, (sec, share, paired) in med.items():
         fill = name.split(".")[-1]
         torch_sec = med.get(f"torch.nn.init.{fill}", (None,))[0]
         rows.append({
             "dtype": dtype_name, "case": name, "seconds": sec, "GB/s": nbytes / sec / 1e9,
             "speedup_vs_torch": torch_sec / sec if name.startswith("weightinit.") and torch_sec else None,
-            "share_of_memset": share,
+            "share_of_memset": share, "share_of_memset_paired_median": paired,
         })
     return rows
 
