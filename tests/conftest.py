@@ -39,6 +39,21 @@ class DL:
         return self.t.__dlpack__(**kwargs)
 
 
+def assert_signature_matches_torch(name):
+    """weightinit.<name> takes torch.nn.init.<name>'s parameters: names, kinds,
+    and defaults of the same type and value."""
+    import inspect
+
+    import torch.nn.init as tinit
+
+    ours = inspect.signature(getattr(wi, name)).parameters
+    theirs = inspect.signature(getattr(tinit, name)).parameters
+    assert list(ours) == list(theirs)
+    for p, q in zip(ours.values(), theirs.values()):
+        assert p.kind == q.kind
+        assert type(p.default) is type(q.default) and repr(p.default) == repr(q.default)
+
+
 def outcome(fn, *args, **kwargs):
     """(exception type and message or None, warnings as (category, text)) of
     one call: what differential tests compare between weightinit and torch."""

@@ -40,6 +40,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 import weightinit as wi
+from conftest import DL
 
 ALLOWED = (TypeError, ValueError, RuntimeError, NotImplementedError, ZeroDivisionError, OverflowError)
 
@@ -194,7 +195,7 @@ class Target:
                 mask[offsets + b] = True
         self.footprint = mask
         if spec.framework.startswith("dlpack"):
-            self.obj = _DL(view)
+            self.obj = DL(view)
         else:
             self.obj = view
 
@@ -216,17 +217,6 @@ class Target:
         if v.dtype.kind != "f":
             return None
         return v.astype(np.float64)
-
-
-class _DL:
-    """A foreign array: __dlpack__ and shape only."""
-
-    def __init__(self, x):
-        self.x = x
-        self.shape = tuple(x.shape)
-
-    def __dlpack__(self, **kwargs):
-        return self.x.__dlpack__(**kwargs)
 
 
 # ------------------------------------------------------- argument values

@@ -2,7 +2,6 @@
 exception types and messages, warnings, and the parameters each function
 derives (gains, fans, bounds)."""
 
-import inspect
 import math
 import warnings
 
@@ -12,7 +11,7 @@ import torch
 import torch.nn.init as tinit
 
 import weightinit as wi
-from conftest import DL, outcome
+from conftest import DL, assert_signature_matches_torch, outcome
 
 FUNCS = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
          "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -21,12 +20,7 @@ FUNCS = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_"
 
 @pytest.mark.parametrize("name", FUNCS)
 def test_signature_matches_torch(name):
-    ours = inspect.signature(getattr(wi, name)).parameters
-    theirs = inspect.signature(getattr(tinit, name)).parameters
-    assert list(ours) == list(theirs)
-    for p, q in zip(ours.values(), theirs.values()):
-        assert p.kind == q.kind
-        assert type(p.default) is type(q.default) and repr(p.default) == repr(q.default)
+    assert_signature_matches_torch(name)
 
 
 @pytest.mark.parametrize("name", FUNCS)

@@ -4,7 +4,6 @@ exact values where torch's are deterministic (eye_, dirac_), and the
 properties that define the random ones (orthogonality, Haar signs, zeros per
 column, reproducibility from a seed or generator)."""
 
-import inspect
 import math
 import warnings
 
@@ -16,7 +15,7 @@ import torch.nn.functional as F
 import torch.nn.init as tinit
 
 import weightinit as wi
-from conftest import DL, FLOAT_TORCH, outcome, same_bits
+from conftest import DL, FLOAT_TORCH, assert_signature_matches_torch, outcome, same_bits
 
 NEW = ["orthogonal_", "sparse_", "eye_", "dirac_"]
 ALIASES = ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
@@ -27,12 +26,7 @@ ALIASES = ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "x
 
 @pytest.mark.parametrize("name", NEW)
 def test_signature_and_docstring(name):
-    ours = inspect.signature(getattr(wi, name)).parameters
-    theirs = inspect.signature(getattr(tinit, name)).parameters
-    assert list(ours) == list(theirs)
-    for p, q in zip(ours.values(), theirs.values()):
-        assert p.kind == q.kind
-        assert type(p.default) is type(q.default) and repr(p.default) == repr(q.default)
+    assert_signature_matches_torch(name)
     assert len(getattr(wi, name).__doc__) > 200
 
 

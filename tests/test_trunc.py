@@ -3,7 +3,6 @@ truncated normal in every dtype (KS against scipy's truncnorm, tail and
 narrow windows, no tail outliers, no pile-up at the bounds, enough distinct
 values); bit-exact against the slow twin in each of its modes."""
 
-import inspect
 import math
 import warnings
 
@@ -15,7 +14,7 @@ import torch.nn.init as tinit
 
 import twin
 import weightinit as wi
-from conftest import bits, outcome
+from conftest import assert_signature_matches_torch, bits, outcome
 from test_distributions import ks_pvalue
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
@@ -23,10 +22,7 @@ TWIN_NAMES = {torch.float32: "f32", torch.float64: "f64", torch.float16: "f16", 
 
 
 def test_signature_matches_torch():
-    ours = inspect.signature(wi.trunc_normal_).parameters
-    theirs = inspect.signature(tinit.trunc_normal_).parameters
-    assert [(p.name, p.kind, repr(p.default)) for p in ours.values()] == \
-        [(p.name, p.kind, repr(p.default)) for p in theirs.values()]
+    assert_signature_matches_torch("trunc_normal_")
 
 
 T = torch.empty

@@ -285,8 +285,7 @@ static int target_from_raw(PyObject *tup, target *t)
         goto done;
     }
     for (int d = 0; d < ns; d++) {
-        if (__builtin_mul_overflow(t->strides[d], (int64_t)(dtype == WI_F64 ? 8 : dtype == WI_F32 ? 4 : 2),
-                                   &t->strides[d])) {
+        if (__builtin_mul_overflow(t->strides[d], (int64_t)wi_itemsize((wi_dtype)dtype), &t->strides[d])) {
             PyErr_SetString(PyExc_ValueError, "raw view: stride overflows");
             goto done;
         }
@@ -454,6 +453,32 @@ static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(check_view_doc,
+"check_view(tensor)\n--\n\n"
+"Raise the error fill() would raise for this target's layout (overlapping\n"
+"memory, sizes), without writing; for targets filled through a copy.");
+
+static PyObject *py_check_view(PyObject *mod, PyObject *obj)
+{
+    PyObject *res = NULL;
+    wi_spec spec = {0};
+    wi_status st;
+    target t;
+    (void)mod;
+
+    if (target_init(obj, &t) < 0)
+        goto done;
+    st = wi_check_view(&t.view);
+    if (st != WI_OK) {
+        raise_status(st, &spec, t.view.dtype);
+        goto done;
+    }
+    res = Py_NewRef(Py_None);
+done:
+    target_release(&t);
+    return res;
+}
+
 PyDoc_STRVAR(fans_doc,
 "fans(shape)\n--\n\n"
 "(fan_in, fan_out) of a weight of this shape, laid out (out, in, *kernel).");
@@ -619,6 +644,7 @@ static PyObject *py_set_num_threads(PyObject *mod, PyObject *arg)
 static PyMethodDef methods[] = {
     {"fill", (PyCFunction)(void (*)(void))py_fill, METH_FASTCALL, fill_doc},
     {"check", (PyCFunction)(void (*)(void))py_check, METH_FASTCALL, check_doc},
+    {"check_view", py_check_view, METH_O, check_view_doc},
     {"fans", py_fans, METH_O, fans_doc},
     {"gain", (PyCFunction)(void (*)(void))py_gain, METH_FASTCALL, gain_doc},
     {"philox", (PyCFunction)(void (*)(void))py_philox, METH_FASTCALL, philox_doc},

@@ -282,6 +282,12 @@ done:
     return st;
 }
 
+wi_status wi_check_view(const wi_view *view)
+{
+    uint64_t numel;
+    return check_view(view, &numel);
+}
+
 /* Logical row-major strides of the full tensor, and the block's first index. */
 static wi_status check_region(const wi_view *v, const wi_region *r, uint64_t *lstride, uint64_t *base)
 {

@@ -91,8 +91,6 @@ void wi_constant_8(const wi_params *p, uint64_t start, size_t n, void *out);
 /* The table chosen by wi_isa_init / wi_isa_set. */
 const wi_kernel_table *wi_kernels(void);
 
-static inline size_t wi_itemsize(wi_dtype dtype) { return dtype == WI_F64 ? 8 : dtype == WI_F32 ? 4 : 2; }
-
 static inline size_t wi_group_len(wi_dtype dtype) { return dtype == WI_F64 ? WI_GROUP64 : WI_GROUP32; }
 
 /* [start, start + n) by whole groups: partial groups at either end go

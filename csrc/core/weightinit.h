@@ -80,6 +80,12 @@ wi_status wi_fill(const wi_view *view, const wi_region *region, const wi_spec *s
 /* Validate parameters alone (the checks wi_fill makes first). */
 wi_status wi_check_params(const wi_spec *spec, wi_dtype dtype);
 
+/* Validate a view alone (shape, size, no two elements sharing memory): the
+ * checks wi_fill makes before writing.  Reads no element. */
+wi_status wi_check_view(const wi_view *view);
+
+static inline size_t wi_itemsize(wi_dtype dtype) { return dtype == WI_F64 ? 8 : dtype == WI_F32 ? 4 : 2; }
+
 /* torch's layout: (out, in, *kernel). */
 wi_status wi_fans(int ndim, const int64_t *shape, int64_t *fan_in, int64_t *fan_out);
 

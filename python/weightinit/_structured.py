@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _core
 from ._api import (
+    _nn_init,
     constant_,
     kaiming_normal_,
     kaiming_uniform_,
@@ -46,10 +47,6 @@ __all__ = [
 _C10 = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
 _C10_COMPLEX = {"Half": "ComplexHalf", "BFloat16": "ComplexFloat", "Float": "ComplexFloat",
                 "Double": "ComplexDouble"}
-
-
-def _nn_init():
-    return sys.modules["torch"].nn.init
 
 
 def _split(tensor):

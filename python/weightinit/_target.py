@@ -251,15 +251,6 @@ def refuse_numpy_dtype(tensor, kernel_dist, fname, complex_ok=True):
 _force_staging = False  # tests: stage CPU tensors too, to check the staging path
 
 
-def _check_writable(t):
-    """What torch refuses for an in-place fill, checked before a staged fill
-    (the core checks it for tensors it writes directly)."""
-    if any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a single "
-            "memory location. Please clone() the tensor before performing the operation.")
-
-
 _ARG_NAMES = {_core.UNIFORM: ("from", "to"), _core.NORMAL: ("mean", "std"),
               _core.TRUNC_NORMAL: ("mean", "std")}
 
@@ -334,8 +325,9 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
                 p1 = p1 / math.sqrt(2.0)
         code = info.codes[out.dtype]
         _core.check(dist, p0, p1, code, p2, p3)
-        if staged:
-            _check_writable(target)
+        if staged:  # the core checks the target's layout as it would before writing it
+            real = torch.view_as_real(target) if extra else target
+            _core.check_view((real.data_ptr(), code, real.shape, real.stride()))
         key, stream = _key(dist, generator, torch)
         full, off = _region(blk, extra)
         _core.fill((out.data_ptr(), code, out.shape, out.stride()),
