@@ -3,8 +3,10 @@ programs of their own (libFuzzer, the path comparison on x86 and on arm64
 under qemu, ThreadSanitizer): the sources and per-file flags come from
 csrc/core/sources.txt, the list CMakeLists.txt reads too."""
 
+import os
 import platform
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,14 +41,21 @@ def _run(cmd):
         raise RuntimeError(f"{' '.join(map(str, cmd))}\n{r.stderr[-4000:]}")
 
 
-def build(cc, flags, programs, out, tmp, arch=None, replace=None, link=()):
+def build(cc, flags, programs, out, tmp, arch=None, replace=None, link=(), reuse=None):
     """Compile the core and `programs` (C sources) with cc and flags into the
-    executable `out`; objects go to tmp."""
-    objs = []
-    for src, extra in [(s, ["-std=c11", *f]) for s, f in core_sources(arch, replace)] + \
-            [(Path(p), ["-std=gnu11"]) for p in programs]:
-        obj = Path(tmp) / (src.stem + ".o")
-        _run([*cc, *flags, *CORE_FLAGS, *extra, "-c", src, "-o", obj])
-        objs.append(str(obj))
+    executable `out`; objects go to tmp.  With reuse (the tmp of an earlier
+    build with the same compiler and flags), only replaced files compile."""
+    units = [(s, ["-std=c11", *f]) for s, f in core_sources(arch, replace)] + \
+        [(Path(p), ["-std=gnu11"]) for p in programs]
+    replaced = {str(Path(p)) for p in (replace or {}).values()}
+    jobs, objs = [], []
+    for src, extra in units:
+        if reuse is not None and str(src) not in replaced:
+            objs.append(Path(reuse) / (src.stem + ".o"))
+        else:
+            objs.append(Path(tmp) / (src.stem + ".o"))
+            jobs.append([*cc, *flags, *CORE_FLAGS, *extra, "-c", src, "-o", objs[-1]])
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        list(pool.map(_run, jobs))
     _run([*cc, *flags, *objs, "-o", out, *link, "-lm", "-lpthread"])
     return str(out)

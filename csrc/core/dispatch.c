@@ -1,9 +1,10 @@
 /* Kernel path selection by capability: the CPU and OS features each path
  * needs (cpuid for the instructions, XGETBV for the register state the OS
- * saves) against the WI_CAP_* bits of each
+ * saves; AArch64 always has Advanced SIMD) against the WI_CAP_* bits of each
  * table.  The best path the machine runs is the default, overridable by
  * WEIGHTINIT_ISA or wi_isa_set() so that tests can run every path and
  * compare them.  At start-up every table is checked to be complete. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,9 @@ static unsigned cpu_caps(void)
 done:
     return caps;
 }
+#elif defined(__aarch64__)
+static const wi_kernel_table *const all_tables[] = {&wi_kernels_scalar, &wi_kernels_neon};
+static unsigned cpu_caps(void) { return WI_CAP_NEON; } /* Advanced SIMD is part of AArch64 */
 #else
 static const wi_kernel_table *const all_tables[] = {&wi_kernels_scalar};
 static unsigned cpu_caps(void) { return 0; }
@@ -57,9 +61,10 @@ static unsigned cpu_caps(void) { return 0; }
 
 #define N_TABLES (int)(sizeof all_tables / sizeof all_tables[0])
 
-static int caps_known;
+static int caps_known; /* set by wi_isa_init, before any fill */
 static unsigned caps;
-static const wi_kernel_table *active = &wi_kernels_scalar;
+/* atomic: a fill may read it while another thread forces a path */
+static _Atomic(const wi_kernel_table *) active = &wi_kernels_scalar;
 
 static int supported(const wi_kernel_table *t)
 {
@@ -70,9 +75,9 @@ static int supported(const wi_kernel_table *t)
     return (t->needs & caps) == t->needs;
 }
 
-const wi_kernel_table *wi_kernels(void) { return active; }
+const wi_kernel_table *wi_kernels(void) { return atomic_load_explicit(&active, memory_order_acquire); }
 
-const char *wi_isa_name(void) { return active->name; }
+const char *wi_isa_name(void) { return wi_kernels()->name; }
 
 int wi_isa_available(const char **names, int cap)
 {
@@ -87,7 +92,7 @@ wi_status wi_isa_set(const char *name)
 {
     for (int i = 0; i < N_TABLES; i++) {
         if (strcmp(all_tables[i]->name, name) == 0 && supported(all_tables[i])) {
-            active = all_tables[i];
+            atomic_store_explicit(&active, all_tables[i], memory_order_release);
             return WI_OK;
         }
     }
@@ -108,7 +113,7 @@ wi_status wi_isa_init(void)
                 }
     for (int i = 0; i < N_TABLES; i++)
         if (supported(all_tables[i]))
-            active = all_tables[i];
+            atomic_store_explicit(&active, all_tables[i], memory_order_release);
     if (forced && *forced)
         st = wi_isa_set(forced);
 done:
