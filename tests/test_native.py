@@ -6,6 +6,10 @@
   arm64 under qemu-user, where it checks the NEON path; the portable paths of
   the two architectures must agree too (digests), and a NEON fma that is not
   fused must be caught.
+* tests/native/narrow_exhaustive.c rounds every float32 bit pattern to
+  bfloat16 by VCVTNE2PS2BF16 (with its denormal fallback) and by the integer
+  rounding, and to float16 by F16C, against wimath.h's reference (CPUs with
+  AVX512_BF16).
 * tests/native/tsan_pool.c runs the thread pool under ThreadSanitizer while
   threads fill at once and switch thread counts and paths; a planted race
   must be caught.
@@ -20,7 +24,7 @@ import subprocess
 
 import pytest
 
-from native_build import CORE, NATIVE, build, host_arch
+from native_build import CORE, NATIVE, build, core_sources, host_arch
 
 CC = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
 CROSS = shutil.which("aarch64-linux-gnu-gcc")
@@ -100,6 +104,21 @@ def test_an_unfused_neon_fma_is_caught(arm64, tmp_path):
                 replace={"kernels_neon.c": tmp_path / "kernels_neon.c"}, reuse=built)
     r = run([*qemu, exe, "neon"])
     assert r.returncode == 1 and "neon differs from scalar" in r.stderr, r.stdout + r.stderr
+
+
+def test_narrowing_stores_on_every_float32(tmp_path):
+    if host_arch() != "x86_64":
+        pytest.skip("x86-64 only: the AVX-512 narrowing stores")
+    if CC is None:
+        skip("no C compiler")
+    flags = dict(core_sources())[CORE / "kernels_avx512bf16.c"]
+    exe = tmp_path / "narrow"
+    r = run([CC, *OPT, "-std=gnu11", "-ffp-contract=off", "-I", CORE, *flags, NATIVE / "narrow_exhaustive.c", "-o", exe])
+    assert r.returncode == 0, r.stderr
+    r = run([exe])
+    if r.returncode == 2:
+        pytest.skip(r.stderr.strip())
+    assert r.returncode == 0 and r.stdout.count(" 0 mismatches") == 3, r.stdout + r.stderr
 
 
 @pytest.fixture(scope="module")
