@@ -30,8 +30,8 @@ typedef float vf;
 typedef uint32_t vu;
 typedef double vd;
 typedef uint64_t vq;
-typedef int mf;
-typedef int md;
+typedef uint32_t mf; /* masks: all ones or zero, like SIMD lanes */
+typedef uint64_t md;
 
 /* ---- Philox ---- */
 
@@ -128,10 +128,12 @@ static inline vf f_from_i32(vu x) { return (float)(int32_t)x; }
 static inline vf f_from_u32(vu x) { return (float)x; }
 static inline vu f_bits(vf a) { return wi_f2u(a); }
 static inline vf f_from_bits(vu x) { return wi_u2f(x); }
-static inline mf f_ge(vf a, vf b) { return a >= b; }
-static inline mf f_le(vf a, vf b) { return a <= b; }
-static inline vf f_sel(mf m, vf t, vf f) { return m ? t : f; }
-static inline vf f_neg_where(mf m, vf x) { return wi_u2f(wi_f2u(x) ^ ((uint32_t)m << 31)); }
+static inline mf f_ge(vf a, vf b) { return -(uint32_t)(a >= b); }
+static inline mf f_le(vf a, vf b) { return -(uint32_t)(a <= b); }
+/* bitwise, not ?:, so that neither side moves into a branch (which the
+ * vectoriser could not undo under -ftrapping-math) */
+static inline vf f_sel(mf m, vf t, vf f) { return wi_u2f((wi_f2u(t) & m) | (wi_f2u(f) & ~m)); }
+static inline vf f_neg_where(mf m, vf x) { return wi_u2f(wi_f2u(x) ^ (m & 0x80000000u)); }
 
 static inline vu u_set(uint32_t x) { return x; }
 static inline vu u_add(vu a, vu b) { return a + b; }
@@ -142,7 +144,7 @@ static inline vu u_xor_and(vu x, vu y, vu m) { return x ^ (y & m); }
 static inline vu u_srl(vu x, int n) { return x >> n; }
 static inline vu u_sll(vu x, int n) { return x << n; }
 static inline vu u_sra(vu x, int n) { return (uint32_t)((int32_t)x >> n); }
-static inline mf u_bit(vu x, int n) { return (int)((x >> n) & 1u); }
+static inline mf u_bit(vu x, int n) { return -((x >> n) & 1u); }
 
 /* ---- float64 lanes ---- */
 
@@ -160,10 +162,10 @@ static inline vd d_from_u53(vq x) { return (double)x; }
 static inline vd d_from_top12(vq x) { return (double)((int64_t)x >> 52); }
 static inline vq d_bits(vd a) { return wi_d2u(a); }
 static inline vd d_from_bits(vq x) { return wi_u2d(x); }
-static inline md d_ge(vd a, vd b) { return a >= b; }
-static inline md d_le(vd a, vd b) { return a <= b; }
-static inline vd d_sel(md m, vd t, vd f) { return m ? t : f; }
-static inline vd d_neg_where(md m, vd x) { return wi_u2d(wi_d2u(x) ^ ((uint64_t)m << 63)); }
+static inline md d_ge(vd a, vd b) { return -(uint64_t)(a >= b); }
+static inline md d_le(vd a, vd b) { return -(uint64_t)(a <= b); }
+static inline vd d_sel(md m, vd t, vd f) { return wi_u2d((wi_d2u(t) & m) | (wi_d2u(f) & ~m)); }
+static inline vd d_neg_where(md m, vd x) { return wi_u2d(wi_d2u(x) ^ (m & 0x8000000000000000ull)); }
 
 static inline vq q_set(uint64_t x) { return x; }
 static inline vq q_add(vq a, vq b) { return a + b; }
@@ -173,7 +175,7 @@ static inline vq q_xor(vq a, vq b) { return a ^ b; }
 static inline vq q_xor_and(vq x, vq y, vq m) { return x ^ (y & m); }
 static inline vq q_srl(vq x, int n) { return x >> n; }
 static inline vq q_sll(vq x, int n) { return x << n; }
-static inline md q_bit(vq x, int n) { return (int)((x >> n) & 1u); }
+static inline md q_bit(vq x, int n) { return -((x >> n) & 1u); }
 
 /* ---- stores ---- */
 
