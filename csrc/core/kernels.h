@@ -51,7 +51,7 @@ typedef struct {
     int tpieces; /* F32 mode: which quantile pieces the window's s can reach (WI_TQ_*) */
     float tpa32, tqb32, tmass32, tlo32, thi32;
     double tpa64, tqb64, tmass64, tlo64, thi64;
-    double tnear, tspan, tstart, tdir; /* far tail: see wi_trunc_far_groups */
+    double tnear, tspan, tstart, tdir; /* far tail: see far_pd in kernels_driver.h */
     int nontemporal; /* the caller allows streaming stores */
 } wi_params;
 
@@ -93,8 +93,6 @@ extern const wi_kernel_table wi_kernels_avx512;
 extern const wi_kernel_table wi_kernels_avx512bf16;
 extern const wi_kernel_table wi_kernels_neon;
 
-/* float64-mapped trunc normal values (FAR mode), shared by every path. */
-void wi_trunc_far_groups(const wi_params *p, uint64_t group, size_t count, void *out);
 
 /* The table chosen by wi_isa_init / wi_isa_set. */
 const wi_kernel_table *wi_kernels(void);

@@ -147,6 +147,7 @@ static inline vq d_bits(vd a) { return _mm256_castpd_si256(a); }
 static inline vd d_from_bits(vq x) { return _mm256_castsi256_pd(x); }
 static inline md d_ge(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
 static inline md d_le(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
+static inline md d_eq(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
 static inline vd d_sel(md m, vd t, vd f) { return _mm256_blendv_pd(f, t, m); }
 static inline vd d_neg_where(md m, vd x) { return _mm256_xor_pd(x, _mm256_and_pd(m, _mm256_set1_pd(-0.0))); }
 

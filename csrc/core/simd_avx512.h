@@ -131,6 +131,7 @@ static inline vq d_bits(vd a) { return _mm512_castpd_si512(a); }
 static inline vd d_from_bits(vq x) { return _mm512_castsi512_pd(x); }
 static inline md d_ge(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
 static inline md d_le(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
+static inline md d_eq(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
 static inline vd d_sel(md m, vd t, vd f) { return _mm512_mask_blend_pd(m, f, t); }
 static inline vd d_neg_where(md m, vd x) { return _mm512_mask_xor_pd(x, m, x, _mm512_set1_pd(-0.0)); }
 

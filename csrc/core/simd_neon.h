@@ -159,6 +159,7 @@ static inline vq d_bits(vd a) { return vreinterpretq_u64_f64(a); }
 static inline vd d_from_bits(vq x) { return vreinterpretq_f64_u64(x); }
 static inline md d_ge(vd a, vd b) { return vcgeq_f64(a, b); }
 static inline md d_le(vd a, vd b) { return vcleq_f64(a, b); }
+static inline md d_eq(vd a, vd b) { return vceqq_f64(a, b); }
 static inline vd d_sel(md m, vd t, vd f) { return vbslq_f64(m, t, f); }
 static inline vd d_neg_where(md m, vd x)
 {

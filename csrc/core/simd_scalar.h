@@ -164,6 +164,7 @@ static inline vq d_bits(vd a) { return wi_d2u(a); }
 static inline vd d_from_bits(vq x) { return wi_u2d(x); }
 static inline md d_ge(vd a, vd b) { return -(uint64_t)(a >= b); }
 static inline md d_le(vd a, vd b) { return -(uint64_t)(a <= b); }
+static inline md d_eq(vd a, vd b) { return -(uint64_t)(a == b); }
 static inline vd d_sel(md m, vd t, vd f) { return wi_u2d((wi_d2u(t) & m) | (wi_d2u(f) & ~m)); }
 static inline vd d_neg_where(md m, vd x) { return wi_u2d(wi_d2u(x) ^ (m & 0x8000000000000000ull)); }
 
