@@ -103,6 +103,21 @@ const wi_kernel_table *wi_kernels(void);
 #define WI_VPG32 (16 / WI_L32) /* vectors per half group of 32-bit lanes */
 #define WI_VPG64 (8 / WI_L64)  /* ... of 64-bit lanes */
 
+/* Philox keys of the primitive layers that broadcast each round key where
+ * it is used (portable, NEON): wi_params' own words. */
+typedef struct {
+    const uint32_t *k0, *k1;
+    uint32_t s0, s1; /* the stream's low and high words */
+} wi_keys_words;
+
+static inline void wi_keys_words_init(wi_keys_words *k, const wi_params *p)
+{
+    k->k0 = p->rk0;
+    k->k1 = p->rk1;
+    k->s0 = (uint32_t)p->stream;
+    k->s1 = (uint32_t)(p->stream >> 32);
+}
+
 /* A constant fill: the value's bits in the dtype, n times. */
 static inline void wi_constant_fill(const wi_params *p, size_t n, void *out, size_t size)
 {

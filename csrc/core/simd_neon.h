@@ -38,20 +38,8 @@ typedef uint64x2_t md;
 
 /* ---- Philox ---- */
 
-typedef struct {
-    uint32_t k0[WI_ROUNDS], k1[WI_ROUNDS];
-    uint32_t s0, s1;
-} wi_keys;
-
-static inline void keys_init(wi_keys *k, const wi_params *p)
-{
-    for (int r = 0; r < WI_ROUNDS; r++) {
-        k->k0[r] = p->rk0[r];
-        k->k1[r] = p->rk1[r];
-    }
-    k->s0 = (uint32_t)p->stream;
-    k->s1 = (uint32_t)(p->stream >> 32);
-}
+typedef wi_keys_words wi_keys;
+#define keys_init wi_keys_words_init
 
 /* high and low words of the products a * m */
 static inline void mul_wide(uint32x4_t a, uint32x4_t m, uint32x4_t *hi, uint32x4_t *lo)
