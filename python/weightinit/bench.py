@@ -66,10 +66,17 @@ def _steady(fn):
 
 
 def _on(isa, fn):
-    """fn run on kernel path isa (None: no path, a torch or NumPy case)."""
+    """fn run on kernel path isa (None: no path, a torch or NumPy case); the
+    bare fn is its .call, for timing loops that choose the path once."""
     if isa is None:
         return fn
-    return lambda: (wi.set_isa(isa), fn())
+
+    def on_path():
+        wi.set_isa(isa)
+        return fn()
+
+    on_path.call = fn
+    return on_path
 
 
 def bench_dtype(torch, dtype, elements, repeat, isas):
@@ -111,30 +118,40 @@ def bench_dtype(torch, dtype, elements, repeat, isas):
                           statistics.median(shares[key])) for key in cases}
 
 
-def per_call(torch, repeat, isas):
-    bias = torch.nn.Parameter(torch.empty(64))
-    bound = 1 / math.sqrt(64)
-    out = {}
-    runs = [(("weightinit.uniform_", isa), lambda: wi.uniform_(bias, -bound, bound), isa) for isa in isas]
-    for key, fn, isa in runs + [(("torch.nn.init.uniform_", None), lambda: torch.nn.init.uniform_(bias, -bound, bound),
-                                 None)]:
-        if isa is not None:
-            wi.set_isa(isa)
-        n = 2000
-        out[key] = min(timeit.repeat(fn, number=n, repeat=max(repeat, 5))) / n
+def _round_robin(cases, rounds, measure):
+    """measure(fn) for every case, case after case, `rounds` times over (so
+    that a change in the machine's load hits every case alike)."""
+    out = {key: [] for key in cases}
+    for _ in range(rounds):
+        for key, fn in cases.items():
+            out[key].append(measure(fn))
     return out
 
 
+def per_call(torch, repeat, isas):
+    """Per (case, path): the best of `repeat` rounds of seconds per call."""
+    bias = torch.nn.Parameter(torch.empty(64))
+    bound = 1 / math.sqrt(64)
+    cases = {("weightinit.uniform_", isa): _on(isa, lambda: wi.uniform_(bias, -bound, bound)) for isa in isas}
+    cases[("torch.nn.init.uniform_", None)] = lambda: torch.nn.init.uniform_(bias, -bound, bound)
+
+    def measure(fn, n=2000):
+        fn()  # chooses the path: the timed calls are the bare function
+        return timeit.timeit(getattr(fn, "call", fn), number=n) / n
+
+    times = _round_robin(cases, max(repeat, 5), measure)
+    return {key: min(ts) for key, ts in times.items()}
+
+
 def orthogonal(torch, repeat, isas, n):
+    """Per (case, path): median seconds of orthogonal_ on an n x n float32 tensor."""
     if not hasattr(wi, "orthogonal_"):
         return None
     w = torch.empty(n, n)
-    res = {}
-    runs = [(("weightinit.orthogonal_", isa), _on(isa, lambda: wi.orthogonal_(w))) for isa in isas]
-    for key, fn in runs + [(("torch.nn.init.orthogonal_", None), lambda: torch.nn.init.orthogonal_(w))]:
-        fn()
-        res[key] = statistics.median(_timed(fn) for _ in range(max(3, repeat // 2)))
-    return res
+    cases = {("weightinit.orthogonal_", isa): _on(isa, lambda: wi.orthogonal_(w)) for isa in isas}
+    cases[("torch.nn.init.orthogonal_", None)] = lambda: torch.nn.init.orthogonal_(w)
+    times = _round_robin(cases, max(3, repeat // 2), _steady)
+    return {key: statistics.median(ts) for key, ts in times.items()}
 
 
 def import_time():
