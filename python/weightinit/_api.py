@@ -6,6 +6,8 @@ the C core.  Torch tensors weightinit does not fill itself (see
 ``_target.torch_fallback``) go to torch.nn.init unchanged.
 """
 
+from __future__ import annotations
+
 import math
 import warnings
 
@@ -15,6 +17,7 @@ from . import _core
 from ._frameworks import nn_init, torch_info
 from ._target import Block, fill, torch_fallback
 from ._torch_compat import C10_REAL, fill_value, float_args, refuse_numpy_dtype
+from ._typing import FanMode, Fillable, GeneratorLike, NonlinearityType, T
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
@@ -23,7 +26,7 @@ __all__ = [
 ]
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: NonlinearityType, param: int | float | None = None) -> float:
     r"""Return the recommended gain for a nonlinearity (torch's table).
 
     ================= =======================================================
@@ -64,7 +67,7 @@ def calculate_gain(nonlinearity, param=None):
     return _core.gain(nonlinearity, slope)
 
 
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
+def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: GeneratorLike | None = None) -> T:
     r"""Fill ``tensor`` in place from :math:`\mathcal{U}(a, b)`.
 
     Values lie in ``[a, b)`` in float32/float64; float16 and bfloat16 hold
@@ -88,7 +91,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     return fill(tensor, _core.UNIFORM, a, b, generator, "uniform_")
 
 
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
+def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: GeneratorLike | None = None) -> T:
     r"""Fill ``tensor`` in place from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`.
 
     Args:
@@ -111,7 +114,14 @@ def _norm_cdf(x):
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+def trunc_normal_(
+    tensor: T,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: GeneratorLike | None = None,
+) -> T:
     r"""Fill ``tensor`` in place from the normal distribution
     :math:`\mathcal{N}(\text{mean}, \text{std}^2)` truncated to :math:`[a, b]`.
 
@@ -149,7 +159,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     # [a, b] and uniform ones otherwise; its errors and messages follow that
     p = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
     branch = _core.NORMAL if p > 0.3 else _core.UNIFORM
-    target = tensor.tensor if type(tensor) is Block else tensor
+    target = tensor.tensor if isinstance(tensor, Block) else tensor
     if branch == _core.NORMAL and isinstance(target, np.ndarray) and target.dtype.kind in ("i", "u"):
         info_int = np.iinfo(target.dtype)  # torch converts a and b to the dtype first: they can overflow
         for bound in (a, b):
@@ -201,7 +211,7 @@ def _constant(tensor, val, torch_fn):
     return fill(tensor, _core.CONSTANT, float(val), 0.0, None, "fill_")
 
 
-def constant_(tensor, val):
+def constant_(tensor: T, val: float) -> T:
     r"""Fill ``tensor`` in place with ``val``.
 
     Args:
@@ -215,7 +225,7 @@ def constant_(tensor, val):
     return _constant(tensor, val, lambda t: nn_init().constant_(t, val))
 
 
-def ones_(tensor):
+def ones_(tensor: T) -> T:
     r"""Fill ``tensor`` in place with 1.
 
     Example:
@@ -225,7 +235,7 @@ def ones_(tensor):
     return _constant(tensor, 1.0, lambda t: nn_init().ones_(t))
 
 
-def zeros_(tensor):
+def zeros_(tensor: T) -> T:
     r"""Fill ``tensor`` in place with 0.
 
     Example:
@@ -235,23 +245,23 @@ def zeros_(tensor):
     return _constant(tensor, 0.0, lambda t: nn_init().zeros_(t))
 
 
-def _calculate_fan_in_and_fan_out(tensor):
+def _calculate_fan_in_and_fan_out(tensor: Fillable) -> tuple[int, int]:
     """(fan_in, fan_out) for a weight laid out (out, in, *kernel):
     fan_in = in * prod(kernel), fan_out = out * prod(kernel)."""
     return _core.fans(tensor.shape)
 
 
-def _calculate_correct_fan(tensor, mode):
+def _calculate_correct_fan(tensor: Fillable, mode: FanMode) -> int:
     """fan_in or fan_out of ``tensor`` by ``mode`` ('fan_in' or 'fan_out', any case)."""
-    mode = mode.lower()
+    lowered = mode.lower()
     valid_modes = ["fan_in", "fan_out"]
-    if mode not in valid_modes:
-        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
+    if lowered not in valid_modes:
+        raise ValueError(f"Mode {lowered} not supported, please use one of {valid_modes}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return fan_in if mode == "fan_in" else fan_out
+    return fan_in if lowered == "fan_in" else fan_out
 
 
-def xavier_uniform_(tensor, gain=1.0, generator=None):
+def xavier_uniform_(tensor: T, gain: float = 1.0, generator: GeneratorLike | None = None) -> T:
     r"""Fill ``tensor`` with Xavier/Glorot uniform values (Glorot & Bengio, 2010):
     :math:`\mathcal{U}(-a, a)` with
 
@@ -275,7 +285,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     return fill(tensor, _core.UNIFORM, -a, a, generator, "uniform_")
 
 
-def xavier_normal_(tensor, gain=1.0, generator=None):
+def xavier_normal_(tensor: T, gain: float = 1.0, generator: GeneratorLike | None = None) -> T:
     r"""Fill ``tensor`` with Xavier/Glorot normal values (Glorot & Bengio, 2010):
     :math:`\mathcal{N}(0, \text{std}^2)` with
 
@@ -304,7 +314,13 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return gain / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_uniform_(
+    tensor: T,
+    a: float = 0,
+    mode: FanMode = "fan_in",
+    nonlinearity: NonlinearityType = "leaky_relu",
+    generator: GeneratorLike | None = None,
+) -> T:
     r"""Fill ``tensor`` with Kaiming/He uniform values (He et al., 2015):
     :math:`\mathcal{U}(-\text{bound}, \text{bound})` with
 
@@ -338,7 +354,13 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     return fill(tensor, _core.UNIFORM, -bound, bound, generator, "uniform_")
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+def kaiming_normal_(
+    tensor: T,
+    a: float = 0,
+    mode: FanMode = "fan_in",
+    nonlinearity: NonlinearityType = "leaky_relu",
+    generator: GeneratorLike | None = None,
+) -> T:
     r"""Fill ``tensor`` with Kaiming/He normal values (He et al., 2015):
     :math:`\mathcal{N}(0, \text{std}^2)` with
 

@@ -16,9 +16,12 @@ Torch tensors weightinit does not handle itself (``_target.torch_fallback``:
 meta, other devices, subclasses, ...) go to torch.nn.init unchanged.
 """
 
+from __future__ import annotations
+
 import math
 import operator
 import warnings
+from typing import Any, Callable, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -36,6 +39,7 @@ from ._frameworks import nn_init, torch_info
 from ._random import _check_generator, draw
 from ._target import Block, fill, numpy_view, torch_fallback
 from ._torch_compat import C10_FLOAT, float_arg, orthogonal_gain, type_name
+from ._typing import GeneratorLike, T
 
 __all__ = [
     "orthogonal_", "sparse_", "eye_", "dirac_",
@@ -102,7 +106,7 @@ def _write_pattern(target, kind, index):
         target.copy_(torch.from_numpy(mask))
 
 
-def eye_(tensor):
+def eye_(tensor: T) -> T:
     r"""Fill the 2-D ``tensor`` with the identity: :math:`w_{ij} = [i = j]`.
 
     Rectangular matrices get ones on the main diagonal only, so a Linear
@@ -130,7 +134,7 @@ def eye_(tensor):
     return tensor
 
 
-def dirac_(tensor, groups=1):
+def dirac_(tensor: T, groups: int = 1) -> T:
     r"""Fill the 3-, 4- or 5-D ``tensor`` (a convolution weight
     ``(out, in, *kernel)``) with a Dirac delta per group:
 
@@ -203,7 +207,7 @@ def _column_scale(r, gain, ones_like):
     return s * gain
 
 
-def orthogonal_(tensor, gain=1, generator=None):
+def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = None) -> T:
     r"""Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``
     (Saxe et al., 2013).
 
@@ -281,7 +285,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     return tensor
 
 
-def sparse_(tensor, sparsity, std=0.01, generator=None):
+def sparse_(tensor: T, sparsity: float, std: float = 0.01, generator: GeneratorLike | None = None) -> T:
     r"""Fill the 2-D ``tensor`` as a sparse matrix (Martens, 2010): values from
     :math:`\mathcal{N}(0, \text{std}^2)`, then in every column
     :math:`\lceil \text{sparsity} \cdot \text{rows} \rceil` elements (all of
@@ -317,7 +321,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     std = float_arg(std, "normal_", "std", 2)
     values = view if offset is None else Block(view, full, offset)
     fill(values, _core.NORMAL, 0.0, std, generator, "normal_")
-    torch = torch_info().torch if kind == "torch" else None
+    torch: Any = torch_info().torch if kind == "torch" else None
     key, stream = draw(generator, torch)
     if zeros == 0 or view.shape[0] == 0 or view.shape[1] == 0:
         return tensor
@@ -342,14 +346,18 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return tensor
 
 
-def _deprecated(fn):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _deprecated(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """``fn`` under its old name without the trailing underscore, warning as
     torch does when called."""
     new = fn.__name__
     old = new[:-1]
     message = f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`."
 
-    def alias(*args, **kwargs):
+    def alias(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         warnings.warn(message, FutureWarning, stacklevel=2)
         return fn(*args, **kwargs)
 

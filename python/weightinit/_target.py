@@ -12,9 +12,13 @@ torch is never imported here: a tensor can only exist once the user has
 imported torch, so ``sys.modules`` is consulted instead.
 """
 
+from __future__ import annotations
+
 import math
 import operator
 import sys
+from collections.abc import Sequence
+from typing import SupportsIndex
 
 import numpy as np
 
@@ -22,6 +26,7 @@ from . import _core, _frameworks
 from ._frameworks import NP_CODES, NP_COMPLEX, torch_info
 from ._random import draw
 from ._torch_compat import ARG_NAMES, empty_noop, float_args, numpy_dtype_error, type_name
+from ._typing import Array
 
 __all__ = ["Block", "block", "fill", "torch_fallback", "numpy_view"]
 
@@ -38,8 +43,12 @@ class Block:
     """
 
     __slots__ = ("tensor", "shape", "offset")
+    tensor: Array
+    shape: tuple[int, ...]  # the full logical shape
+    offset: tuple[int, ...]
 
-    def __init__(self, tensor, full_shape, offset):
+    def __init__(self, tensor: Array, full_shape: Sequence[SupportsIndex],
+                 offset: Sequence[SupportsIndex]) -> None:
         local = tuple(tensor.shape)
         full = tuple(operator.index(s) for s in full_shape)
         off = tuple(operator.index(o) for o in offset)
@@ -56,18 +65,18 @@ class Block:
         self.offset = off
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return len(self.shape)
 
-    def dim(self):
+    def dim(self) -> int:
         return len(self.shape)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"weightinit.Block(shape={tuple(self.tensor.shape)}, offset={self.offset}, "
                 f"full_shape={self.shape})")
 
 
-def block(tensor, full_shape, offset):
+def block(tensor: Array, full_shape: Sequence[SupportsIndex], offset: Sequence[SupportsIndex]) -> Block:
     """``Block(tensor, full_shape, offset)``: see Block."""
     return Block(tensor, full_shape, offset)
 
