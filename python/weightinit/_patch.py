@@ -132,7 +132,12 @@ def _staged(tensor):
     info = _frameworks._info
     if info is None or not isinstance(tensor, info.Tensor):
         return False
-    return _target._force_staging or not (tensor.is_cpu or tensor.is_meta)
+    if _target._force_staging:
+        return True
+    if info.is_plain(type(tensor)):
+        return not (tensor.is_cpu or tensor.is_meta)
+    with info.torch._C.DisableTorchFunctionSubclass():  # a subclass's __torch_function__ never sees this
+        return not (tensor.is_cpu or tensor.is_meta)
 
 
 def _generator_position(fn):
