@@ -15,7 +15,8 @@ How:
   the module whose import activates it, a function returning
   ``{name: (original, weightinit function, fallback)}`` (called once, when the
   module is first seen, so its originals are captured before anything is
-  replaced), and any dicts outside module namespaces that hold originals.
+  replaced), any dicts outside module namespaces that hold originals, and
+  any handler tables keyed by them (legacy ShardedTensor's).
 * Each original gets one replacement, made once: a thin wrapper of the
   weightinit function with its signature.  It is a distinct object, so a
   module that did ``from weightinit import normal_`` is never mistaken for
@@ -78,7 +79,8 @@ class Provider(NamedTuple):
     """Where a library's init functions live and what replaces them."""
     module: str                # the module whose presence activates this provider
     pairs: Callable            # module -> {name: (original, weightinit function, fallback)}
-    containers: Callable = lambda module: []   # module -> dicts holding originals
+    containers: Callable = lambda module: []   # module -> dicts holding originals as values
+    handlers: Callable = lambda module: []     # module -> dicts keyed by original functions
 
 
 def _torch_pairs(init):
@@ -91,14 +93,21 @@ def _torch_pairs(init):
     return pairs
 
 
-def _transformers_tables(module):
-    table = getattr(module, "TORCH_INIT_FUNCTIONS", None)  # transformers >= 5
-    return [table] if isinstance(table, dict) else []
+def _tables(*names):
+    def find(module):
+        return [t for t in (getattr(module, n, None) for n in names) if isinstance(t, dict)]
+    return find
 
 
 PROVIDERS = [
     Provider("torch.nn.init", _torch_pairs),
-    Provider("transformers.initialization", lambda module: {}, _transformers_tables),
+    # transformers >= 5 keeps torch's functions in a table of its own
+    Provider("transformers.initialization", lambda module: {}, _tables("TORCH_INIT_FUNCTIONS")),
+    # legacy ShardedTensor's handlers, registered by function: registered while
+    # patched they are keyed by a replacement, and re-keyed by torch's function
+    # (which weightinit's fallbacks dispatch with)
+    Provider("torch.distributed._shard.sharded_tensor.api", lambda module: {}, handlers=_tables(
+        "_SHARDED_OPS", "_CUSTOM_SHARDED_OPS")),
 ]
 
 _DEVICES = ("torch", "reproducible")
@@ -178,9 +187,7 @@ def _add_pair(original, fn, fallback):
 
 
 def _activate_providers():
-    """Capture the pairs of every provider whose module is loaded (once per
-    module object).  Returns the providers activated now."""
-    new = []
+    """Capture the pairs of every provider whose module is loaded (once per module object)."""
     for provider in PROVIDERS:
         module = sys.modules.get(provider.module)
         if module is None or _active.get(provider.module) is module:
@@ -188,8 +195,6 @@ def _activate_providers():
         for original, fn, fallback in provider.pairs(module).values():
             _add_pair(original, fn, fallback)
         _active[provider.module] = module
-        new.append(provider)
-    return new
 
 
 def _swap_known(d, keys, table):
@@ -229,11 +234,18 @@ def _scan_modules():
         _scanned[name] = (module, len(d))
 
 
-def _containers():
+def _sweep_tables():
+    """Provider containers to the current state; handler tables keyed by torch's functions."""
     for provider in PROVIDERS:
         module = _active.get(provider.module)
-        if module is not None:
-            yield from provider.containers(module)
+        if module is None:
+            continue
+        for d in provider.containers(module):
+            _scan(d)
+        for d in provider.handlers(module):
+            for key in [k for k in list(d) if id(k) in _original_of]:
+                d.setdefault(_original_of[id(key)][1], d[key])
+                del d[key]
 
 
 def _sweep():
@@ -242,8 +254,7 @@ def _sweep():
     for d, keys in list(_places.values()):
         _swap_known(d, keys, table)
     _scan_modules()
-    for d in _containers():
-        _scan(d)
+    _sweep_tables()
 
 
 class _Finder:
@@ -283,11 +294,10 @@ def _scanning(exec_module):
         exec_module(module)
         with _lock:
             if _installed:
-                for provider in _activate_providers():
-                    for d in provider.containers(sys.modules[provider.module]):
-                        _scan(d)
+                _activate_providers()
                 _scan(module.__dict__)
                 _scanned[module.__name__] = (module, len(module.__dict__))
+                _sweep_tables()
     return run
 
 
