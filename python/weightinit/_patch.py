@@ -131,7 +131,7 @@ _original_of = {}      # id(replacement) -> (replacement, original)
 _ids = set()           # the ids of both
 _active = {}           # provider module name -> the module object its pairs came from
 _places = {}           # id(dict) -> (dict, keys): where an original or a replacement was seen
-_scanned = {}          # module name -> (module, size of its namespace) at its last scan
+_scanned = {}          # module name -> (module, its namespace or None to skip, size at its last scan)
 _tensor_methods = {}   # name -> (torch's method, whether torch.Tensor's own dict held it)
 
 
@@ -216,22 +216,17 @@ def _scan(d):
     _swap_known(d, keys, table)
 
 
-def _own(name):
-    return name == "weightinit" or name.startswith("weightinit.")
-
-
 def _scan_modules():
     for name, module in list(sys.modules.items()):
-        if _own(name):
-            continue
-        d = getattr(module, "__dict__", None)
-        if type(d) is not dict:
-            continue
         seen = _scanned.get(name)
-        if seen is not None and seen[0] is module and seen[1] == len(d) and name != "__main__":
+        if seen is not None and seen[0] is module and (seen[1] is None or len(seen[1]) == seen[2]):
+            continue  # weightinit's own, or not a module namespace, or unchanged since its last scan
+        d = getattr(module, "__dict__", None)
+        if type(d) is not dict or name == "weightinit" or name.startswith("weightinit."):
+            _scanned[name] = (module, None, 0)
             continue
         _scan(d)
-        _scanned[name] = (module, len(d))
+        _scanned[name] = (module, d, -1 if name == "__main__" else len(d))
 
 
 def _sweep_tables():
@@ -296,7 +291,6 @@ def _scanning(exec_module):
             if _installed:
                 _activate_providers()
                 _scan(module.__dict__)
-                _scanned[module.__name__] = (module, len(module.__dict__))
                 _sweep_tables()
     return run
 
