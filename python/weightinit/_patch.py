@@ -52,7 +52,7 @@ fill a generator of the caller's choosing (per-parameter generators).
 
 import contextlib
 import functools
-import importlib.machinery  # noqa: F401 - the loaders' module, imported before any hook
+import importlib.machinery
 import inspect
 import sys
 import threading
@@ -363,25 +363,29 @@ def _set_tensor_methods(on):
 
 
 def _update():
-    """Install, re-configure or uninstall to match the active levels."""
+    """Install, re-configure or uninstall to match the active levels.  The
+    options stay in force until the very end of an uninstall, so that a call
+    in another thread meanwhile still applies them."""
     global _effective, _installed
-    if _levels and not _installed:
-        import torch  # noqa: F401 - patching torch needs torch
-        torch_info()  # capture torch's originals before anything is replaced
-        _installed = True
-        _activate_providers()
-        _sweep()
-        sys.meta_path.insert(0, _finder)
-    opts = _Options(any(lv.tensor_methods for lv in _levels), any(lv.reproducible for lv in _levels),
-                    next((lv.generator_for for lv in reversed(_levels) if lv.generator_for is not None), None))
-    if _installed:
-        _set_tensor_methods(opts.tensor_methods)
-    _effective = opts if _levels else _UNPATCHED
-    if not _levels and _installed:
-        _installed = False
+    if _levels:
+        _effective = _Options(
+            any(lv.tensor_methods for lv in _levels), any(lv.reproducible for lv in _levels),
+            next((lv.generator_for for lv in reversed(_levels) if lv.generator_for is not None), None))
+        if not _installed:
+            import torch  # noqa: F401 - patching torch needs torch
+            torch_info()  # capture torch's originals before anything is replaced
+            _installed = True
+            _activate_providers()
+            _sweep()
+            sys.meta_path.insert(0, _finder)
+        _set_tensor_methods(_effective.tensor_methods)
+    elif _installed:
+        _set_tensor_methods(False)
         while _finder in sys.meta_path:
             sys.meta_path.remove(_finder)
+        _installed = False
         _sweep()
+        _effective = _UNPATCHED
 
 
 def _options(tensor_methods, devices, generator_for):
