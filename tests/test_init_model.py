@@ -235,3 +235,12 @@ def test_bad_module_bias_and_generator():
         wi.init_model(nn.Linear(2, 2), "normal", bias=True)
     with pytest.raises(TypeError, match="argument 'generator'"):
         wi.init_model(nn.Linear(2, 2), "normal", generator=3)
+
+
+def test_the_readme_table_is_the_rules():
+    import pathlib
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    rows = {line.replace("\\", "").replace("`", "") for line in readme.splitlines() if line.startswith("| ")}
+    for layer, params, rule in wi.RULES:
+        assert f"| {layer} | {params} | {rule} |" in rows

@@ -18,24 +18,25 @@ import math
 from typing import NamedTuple
 
 from . import _target
+from ._api import _calculate_fan_in_and_fan_out
 from ._frameworks import torch_info
 from ._patch import patched
 from ._random import _check_generator
 
 __all__ = ["init_model", "InitRecord", "InitEntry", "RULES"]
 
-# (layer types, parameters, rule) -- the table in the README
+# (layer types, parameters, rule): the table in the README (tested)
 RULES = (
-    ("Linear, Bilinear, Conv1-3d, ConvTranspose1-3d", "weight", "method (fans as torch computes them)"),
-    ("Embedding, EmbeddingBag", "weight", "method, then the padding_idx row zero"),
-    ("RNN, LSTM, GRU and their cells", "weight_ih_*, weight_hh_*, weight_hr_*", "method on each matrix"),
-    ("MultiheadAttention", "in_proj_weight", "method on each of the q, k, v blocks (E x E)"),
-    ("MultiheadAttention", "q/k/v_proj_weight, bias_k, bias_v; out_proj as Linear", "method"),
-    ("all of the above", "bias, bias_ih_*, bias_hh_*, in_proj_bias", "bias policy"),
+    ("Linear, Bilinear, Conv1-3d, ConvTranspose1-3d", "weight", "the method, fans as torch computes them"),
+    ("Embedding, EmbeddingBag", "weight", "the method, then the padding_idx row zero"),
+    ("RNN, LSTM, GRU and their cells", "weight_ih_*, weight_hh_*, weight_hr_*", "the method on each matrix"),
+    ("MultiheadAttention", "in_proj_weight", "the method on each of the q, k, v blocks (E x E)"),
+    ("MultiheadAttention", "q/k/v_proj_weight, bias_k, bias_v; out_proj as a Linear", "the method"),
+    ("all of the above", "bias, bias_ih_*, bias_hh_*, in_proj_bias", "the bias policy"),
     ("BatchNorm*, InstanceNorm*, LayerNorm, GroupNorm, RMSNorm", "weight, bias; running stats",
      "1, 0; reset_running_stats()"),
     ("PReLU", "weight", "its init value"),
-    ("anything else", "its own parameters", "untouched, reported"),
+    ("anything else", "its own parameters", "untouched, listed in record.untouched"),
 )
 
 
@@ -142,8 +143,9 @@ def _takes_generator(fn):
 class _Plan:
     """The fills of one init_model call, collected before any is made: steps
     (parameter, tensor to fill, kind, rule text, value), kind one of
-    "method", "bias" (value: the U(±value) bound, or None for a constant in
-    the rule), "const" (value), "stats" (the tensor is the norm module)."""
+    "method" (value: Embedding's padding_idx or None), "bias" (value:
+    (constant, U(±bound) bound or None)), "const" (value), "stats" (the
+    tensor is the norm module whose running statistics are reset)."""
 
     def __init__(self):
         self.steps = []
@@ -167,7 +169,6 @@ def _bias_step(policy, bound):
 def _plan(module, torch, bias):
     nn = torch.nn
     plan = _Plan()
-    fan_in = nn.init._calculate_fan_in_and_fan_out
     mha_out = {id(m.out_proj) for m in module.modules() if isinstance(m, nn.MultiheadAttention)}
     norms = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm, nn.RMSNorm)
 
@@ -186,7 +187,7 @@ def _plan(module, torch, bias):
             if isinstance(mod, nn.Bilinear):
                 bound = 1 / math.sqrt(w.size(1))
             else:
-                fi = fan_in(w)[0]
+                fi = _calculate_fan_in_and_fan_out(w)[0]
                 bound = 0.0 if id(mod) in mha_out else (1 / math.sqrt(fi) if fi > 0 else 0.0)
             add_bias(mod.bias, bound)
         elif isinstance(mod, (nn.Embedding, nn.EmbeddingBag)):
