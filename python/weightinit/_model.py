@@ -15,7 +15,7 @@ record is the one weightinit's own function computed, seen through
 
 import inspect
 import math
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from . import _target
 from ._api import _calculate_fan_in_and_fan_out
@@ -291,7 +291,8 @@ def _run_torch(module, torch, generator):
     return rules, results
 
 
-def init_model(module, method="torch", *, bias=None, generator=None, **kwargs) -> InitRecord:
+def init_model(module: "torch.nn.Module", method: str | Callable = "torch", *, bias: str | float | None = None,
+               generator: object = None, **kwargs) -> InitRecord:
     r"""(Re-)initialise every parameter of ``module`` through weightinit and
     return a record of what was done.
 
