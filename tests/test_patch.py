@@ -522,3 +522,14 @@ def test_patching_is_process_wide_and_levels_from_threads_are_serialised():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_odd_entries_in_sys_modules_are_skipped(monkeypatch):
+    class Refuses:
+        def __getattribute__(self, name):
+            raise ImportError(f"lazy attribute {name}")
+
+    monkeypatch.setitem(sys.modules, "odd_lazy_entry", Refuses())
+    monkeypatch.setitem(sys.modules, "odd_none_entry", None)
+    with wi.patched():
+        assert tinit.normal_.__wrapped__ is wi.normal_

@@ -221,7 +221,10 @@ def _scan_modules():
         seen = _scanned.get(name)
         if seen is not None and seen[0] is module and (seen[1] is None or len(seen[1]) == seen[2]):
             continue  # weightinit's own, or not a module namespace, or unchanged since its last scan
-        d = getattr(module, "__dict__", None)
+        try:
+            d = getattr(module, "__dict__", None)
+        except Exception:  # noqa: BLE001 - a lazy object in sys.modules that refuses: nothing to patch
+            d = None
         if type(d) is not dict or name == "weightinit" or name.startswith("weightinit."):
             _scanned[name] = (module, None, 0)
             continue
