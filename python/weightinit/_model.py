@@ -15,13 +15,16 @@ record is the one weightinit's own function computed, seen through
 
 import inspect
 import math
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from . import _target
 from ._api import _calculate_fan_in_and_fan_out
 from ._frameworks import torch_info
 from ._patch import patched
 from ._random import _check_generator
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["init_model", "InitRecord", "InitEntry", "RULES"]
 
