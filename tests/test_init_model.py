@@ -77,6 +77,9 @@ def test_embedding_padding_row_norms_and_prelu():
     assert not bn.running_mean.any() and torch.equal(bn.running_var, torch.ones(6)) and bn.num_batches_tracked == 0
     assert torch.equal(prelu.weight, torch.full((3,), 0.1))
     assert rec["5.weight"].rule == "PReLU init 0.1"
+    plain = nn.BatchNorm2d(4, affine=False)  # no parameters, running stats all the same
+    plain.running_mean.fill_(2.0)
+    assert len(wi.init_model(plain, "normal")) == 0 and not plain.running_mean.any()
 
 
 @pytest.mark.parametrize("layer,bound", [

@@ -182,7 +182,7 @@ def _plan(module, torch, bias):
 
     for mod in module.modules():
         direct = dict(mod.named_parameters(recurse=False))
-        if not direct or any(isinstance(p, nn.parameter.UninitializedParameter) for p in direct.values()):
+        if any(isinstance(p, nn.parameter.UninitializedParameter) for p in direct.values()):
             continue
         if isinstance(mod, (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)):
             w = mod.weight
