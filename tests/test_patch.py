@@ -243,7 +243,7 @@ MODULES = {
     "GRUCell": lambda: nn.GRUCell(32, 64),
     "MultiheadAttention": lambda: nn.MultiheadAttention(64, 4, add_bias_kv=True),
     "MultiheadAttention kdim": lambda: nn.MultiheadAttention(64, 4, kdim=32, vdim=48),
-    "Transformer": lambda: nn.Transformer(64, 4, 1, 1, 128),
+    "Transformer": lambda: nn.Transformer(64, 4, 1, 1, 128, batch_first=True),
     "LayerNorm": lambda: nn.LayerNorm(64),
     "GroupNorm": lambda: nn.GroupNorm(4, 64),
     "BatchNorm2d": lambda: nn.BatchNorm2d(64),
