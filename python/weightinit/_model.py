@@ -15,7 +15,7 @@ record is the one weightinit's own function computed, seen through
 
 import inspect
 import math
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import _target
 from ._api import _calculate_fan_in_and_fan_out
@@ -56,7 +56,7 @@ class InitRecord:
     ``named_parameters`` order) and ``untouched`` (names of the parameters
     no rule covered).  ``print(record)`` prints a table."""
 
-    def __init__(self, entries):
+    def __init__(self, entries: "Iterable[InitEntry]") -> None:
         self.entries = list(entries)
         self.untouched = [e.name for e in self.entries if e.rule.startswith("untouched")]
 
@@ -295,7 +295,7 @@ def _run_torch(module, torch, generator):
 
 
 def init_model(module: "torch.nn.Module", method: str | Callable = "torch", *, bias: str | float | None = None,
-               generator: object = None, **kwargs) -> InitRecord:
+               generator: object = None, **kwargs: object) -> InitRecord:
     r"""(Re-)initialise every parameter of ``module`` through weightinit and
     return a record of what was done.
 

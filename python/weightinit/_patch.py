@@ -122,17 +122,17 @@ class _Options(NamedTuple):
 _UNPATCHED = _Options(False, False, None)
 
 _lock = threading.RLock()
-_levels = []           # active levels (_Options), in the order they began
-_manual = []           # the levels patch() began, for unpatch()
+_levels: list = []     # active levels (_Options), in the order they began
+_manual: list = []     # the levels patch() began, for unpatch()
 _effective = _UNPATCHED  # what the replacements apply: read without the lock
 _installed = False
-_replacement_of = {}   # id(original) -> (original, replacement)
-_original_of = {}      # id(replacement) -> (replacement, original)
-_ids = set()           # the ids of both
-_active = {}           # provider module name -> the module object its pairs came from
-_places = {}           # id(dict) -> (dict, keys): where an original or a replacement was seen
-_scanned = {}          # module name -> (module, its namespace or None to skip, size at its last scan)
-_tensor_methods = {}   # name -> (torch's method, whether torch.Tensor's own dict held it)
+_replacement_of: dict = {}  # id(original) -> (original, replacement)
+_original_of: dict = {}     # id(replacement) -> (replacement, original)
+_ids: set = set()      # the ids of both
+_active: dict = {}     # provider module name -> the module object its pairs came from
+_places: dict = {}     # id(dict) -> (dict, keys): where an original or a replacement was seen
+_scanned: dict = {}    # module name -> (module, its namespace or None to skip, size at its last scan)
+_tensor_methods: dict = {}  # name -> (torch's method, whether torch.Tensor's own dict held it)
 
 
 def _staged(tensor):
@@ -499,9 +499,9 @@ class patched(contextlib.ContextDecorator):
     """
 
     def __init__(self, *, tensor_methods: bool = False, devices: str = "torch",
-                 generator_for: Callable | None = None):
+                 generator_for: Callable | None = None) -> None:
         self._level = _options(tensor_methods, devices, generator_for)
-        self._entered = []
+        self._entered: list = []
 
     def __enter__(self):
         level = _Options(*self._level)  # a fresh level object per entry (re-entrant use)

@@ -141,7 +141,7 @@ _force_staging = False  # tests: stage CPU tensors too, to check the staging pat
 
 # callables (tensor, distribution name, p0, p1, p2, p3) told of every fill
 # before it is made, with the parameters weightinit computed: init_model's record
-observers = []
+observers: list = []
 _DIST_NAMES = {_core.UNIFORM: "uniform", _core.NORMAL: "normal", _core.TRUNC_NORMAL: "trunc_normal",
                _core.CONSTANT: "constant"}
 

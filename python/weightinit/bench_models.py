@@ -26,10 +26,11 @@ import platform
 import statistics
 import sys
 import time
+from typing import Any
 
 import weightinit as wi
 
-LLAMA = dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=16, num_attention_heads=32,
+LLAMA: dict[str, Any] = dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=16, num_attention_heads=32,
              num_key_value_heads=4, vocab_size=32000)
 
 

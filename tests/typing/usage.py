@@ -59,6 +59,16 @@ shard = init.block(torch.empty(1024, 1024), (4096, 1024), (1024, 0))
 blk: init.Block = init.kaiming_normal_(shard)
 blk = init.uniform_(init.Block(a, (512, 128), (256, 0)))
 
+# whole models
+init.patch()
+patched_now: bool = init.is_patched()
+init.unpatch()
+with init.patched(tensor_methods=True):
+    model = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))
+record: init.InitRecord = init.init_model(model, "kaiming_normal", mode="fan_out", nonlinearity="relu")
+entries: list[init.InitEntry] = record.entries
+rule_names: list[str] = [layer for layer, _, _ in init.RULES]
+
 # seeding, kernel paths, threads
 init.manual_seed(0)
 seed: int = init.initial_seed()
