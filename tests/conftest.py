@@ -1,21 +1,27 @@
 """Shared helpers: torch is imported here (tests need it); weightinit itself
-does not import it (tested in a subprocess in test_targets.py)."""
+does not import it (tested in a subprocess in test_targets.py).  Without
+torch, only the tests that never import it run (test_wheel.py and
+test_rng.py: what a built wheel is checked with)."""
 
 import warnings
 
 import numpy as np
 import pytest
-import torch
 
 import weightinit as wi
+from registry import DTYPES
 
-FLOAT_TORCH = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
-FLOAT_NUMPY = [np.float16, np.float32, np.float64]
+try:
+    import torch
+except ImportError:
+    torch = None
+
+FLOAT_TORCH = [getattr(torch, d.name) for d in DTYPES] if torch else []
 
 
 def bits(x):
     """The raw bits of a tensor or array, as a NumPy integer array."""
-    if isinstance(x, torch.Tensor):
+    if torch is not None and isinstance(x, torch.Tensor):
         x = x.detach().contiguous()
         view = {2: torch.int16, 4: torch.int32, 8: torch.int64}[x.element_size()]
         return x.view(view).numpy().view({2: np.uint16, 4: np.uint32, 8: np.uint64}[x.element_size()])
@@ -67,8 +73,27 @@ def outcome(fn, *args, **kwargs):
     return exc, [(w.category, str(w.message)) for w in caught]
 
 
+@pytest.fixture
+def every_path():
+    """Yields a function that runs the body on every (ISA, thread count) --
+    for isa, threads in every_path(): ... -- restoring both after."""
+    isa, threads = wi.isa(), wi.get_num_threads()
+
+    def each():
+        for i in wi.available_isas():
+            for n in (1, 2, 3):
+                wi.set_isa(i)
+                wi.set_num_threads(n)
+                yield i, n
+
+    yield each
+    wi.set_isa(isa)
+    wi.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_seeds():
-    torch.manual_seed(1234)
+    if torch is not None:
+        torch.manual_seed(1234)
     wi.manual_seed(1234)
     yield

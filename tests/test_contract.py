@@ -11,21 +11,15 @@ import pytest
 import torch
 
 import weightinit as wi
+from conftest import FLOAT_TORCH as DTYPES
 from conftest import bits, same_bits
+from registry import DISTS, call
 
-FILLS = [
-    ("uniform_", {"a": -2.0, "b": 3.0}),
-    ("normal_", {"mean": 0.5, "std": 2.0}),
-    ("xavier_uniform_", {}),
-    ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
-    ("trunc_normal_", {"std": 0.5, "a": -0.3, "b": 1.2}),
-    ("trunc_normal_", {"std": 0.02}),
-]
-DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
+FILLS = [f for d in DISTS for f in d.public]  # (public function, its arguments)
 
 
 def run(name, kwargs, t, seed):
-    getattr(wi, name)(t, generator=wi.Generator(seed), **kwargs)
+    call(name, t, wi.Generator(seed), **kwargs)
     return t
 
 
@@ -68,19 +62,19 @@ def test_3d_permutations(name, kwargs):
         assert same_bits(base, ref), perm
 
 
-@pytest.mark.parametrize("dist", ["uniform_", "normal_"])
+@pytest.mark.parametrize("dist", DISTS, ids=[d.name for d in DISTS])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_block_equals_that_block_of_the_full_fill(dist, dtype):
     rng = np.random.default_rng(11)
     for ndim in [1, 2, 3, 4]:
         full_shape = tuple(int(s) for s in rng.integers(1, 9, ndim))
         full = torch.empty(full_shape, dtype=dtype)
-        getattr(wi, dist)(full, generator=wi.Generator(99))
+        call(dist.fill, full, wi.Generator(99), *dist.cases[0])
         for _ in range(6):
             lo = [int(rng.integers(0, s)) for s in full_shape]
             hi = [int(rng.integers(a + 1, s + 1)) for a, s in zip(lo, full_shape)]
             local = torch.empty([h - l for l, h in zip(lo, hi)], dtype=dtype)
-            out = getattr(wi, dist)(wi.block(local, full_shape, lo), generator=wi.Generator(99))
+            out = call(dist.fill, wi.block(local, full_shape, lo), wi.Generator(99), *dist.cases[0])
             assert isinstance(out, wi.Block) and out.tensor is local
             expect = full[tuple(slice(a, b) for a, b in zip(lo, hi))]
             assert same_bits(local, expect), (full_shape, lo, hi)

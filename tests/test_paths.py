@@ -13,18 +13,16 @@ import pytest
 import torch
 
 import weightinit as wi
+from conftest import FLOAT_TORCH as TORCH_DTYPES
 from conftest import bits
+from registry import DISTS, DTYPES
 
 ISAS = wi.available_isas()
 TN = wi._core.TRUNC_NORMAL
-DISTS = [(wi._core.UNIFORM, -1.5, 2.5), (wi._core.NORMAL, 0.25, 3.0), (wi._core.UNIFORM, 7.0, 7.0),
-         (wi._core.NORMAL, float("nan"), 1.0), (wi._core.NORMAL, 0.0, float("inf")),
-         # trunc normal in each of its modes: (mean, std, a, b)
-         (TN, 0.0, 1.0, -2.0, 2.0), (TN, 0.0, 1.0, 5.0, 6.0), (TN, 0.0, 0.02, -2.0, 2.0),
-         (TN, 0.0, 1.0, 14.0, 15.0), (TN, 0.0, 1.0, -41.0, -40.0)]
-TORCH_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
-CODES = {torch.float16: wi._core.F16, torch.bfloat16: wi._core.BF16, torch.float32: wi._core.F32,
-         torch.float64: wi._core.F64}
+# (code, p0, p1, p2, p3) of every parameter set of every distribution
+CASES = [(d.code, *d.core_params(c)) for d in DISTS for c in d.cases]
+FIRST_CASES = [(d.code, *d.core_params(d.cases[0])) for d in DISTS]
+CODES = {getattr(torch, d.name): d.code for d in DTYPES}
 
 
 @pytest.fixture
@@ -55,7 +53,7 @@ def test_this_machine_has_simd_paths():
 
 @pytest.mark.parametrize("isa", ISAS[1:])
 @pytest.mark.parametrize("dtype", TORCH_DTYPES)
-@pytest.mark.parametrize("case", DISTS)
+@pytest.mark.parametrize("case", CASES)
 def test_simd_paths_match_scalar(isa, dtype, case, isa_restore):
     dist, p0, p1, *rest = case
     rng = np.random.default_rng(17)
@@ -79,7 +77,7 @@ def test_simd_paths_match_scalar(isa, dtype, case, isa_restore):
 @pytest.mark.parametrize("isa", ISAS[1:])
 def test_simd_paths_match_scalar_on_large_multithreaded_fills(isa, isa_restore):
     for dtype in TORCH_DTYPES:
-        for dist, p0, p1, *rest in DISTS[:2] + DISTS[5:6]:
+        for dist, p0, p1, *rest in FIRST_CASES:
             wi.set_isa("scalar")
             ref = raw_fill(torch.empty(700_001, dtype=dtype), dist, p0, p1, *rest)
             wi.set_isa(isa)

@@ -1,11 +1,14 @@
 """Philox4x32-10 against Random123's published known-answer vectors, and
 the fills against the exact slow twin (tests/twin.py), bit for bit."""
 
+import math
+
 import numpy as np
 import pytest
 
 import twin
 import weightinit as wi
+from registry import DISTS
 from weightinit import _core
 
 # Random123 kat_vectors, "philox4x32 10" lines: counter, key -> output
@@ -33,25 +36,20 @@ def test_philox_core_matches_twin_on_random_blocks():
         assert _core.philox(ctr, key) == twin.philox(ctr, key)
 
 
-CASES = [
-    ("uniform", _core.UNIFORM, -0.3, 0.7),
-    ("uniform", _core.UNIFORM, 5.0, 5.0),          # empty range: every value is a
-    ("uniform", _core.UNIFORM, -1e-3, 3e4),
-    ("normal", _core.NORMAL, 0.5, 2.0),
-    ("normal", _core.NORMAL, -3.0, 1e-3),
-]
+# the twin's exact arithmetic needs finite parameters
+CASES = [(d, c) for d in DISTS for c in d.cases if all(map(math.isfinite, c))]
 
 
-@pytest.mark.parametrize("name,dist,p0,p1", CASES)
+@pytest.mark.parametrize("dist,params", CASES, ids=[f"{d.name}{list(c)}" for d, c in CASES])
 @pytest.mark.parametrize("dtype", ["f32", "f64"])
-def test_fill_matches_twin(name, dist, p0, p1, dtype):
+def test_fill_matches_twin(dist, params, dtype):
     key, stream = 0x0123456789ABCDEF, 2**40 + 7
     start, n = 2**33 - 5, 600  # a block index above 2**32: both counter words move
     out = np.empty(n, np.float32 if dtype == "f32" else np.float64)
     # a 1-D block of a long logical vector starting at `start`
-    _core.fill(out, dist, p0, p1, key, stream, (start + n,), (start,))
-    ref = np.array([twin.value(name, p0, p1, key, stream, start + i, dtype) for i in range(n)],
-                   out.dtype)
+    p0, p1, p2, p3 = dist.core_params(params)
+    _core.fill(out, dist.code, p0, p1, key, stream, (start + n,), (start,), p2, p3)
+    ref = np.array([dist.twin(*params, key, stream, start + i, dtype) for i in range(n)], out.dtype)
     np.testing.assert_array_equal(out.view(np.uint8), ref.view(np.uint8))
 
 

@@ -91,7 +91,7 @@ def test_fill_of_more_than_2_32_elements(big):
         assert not np.array_equal(flat[p:p + 64], flat[p + 2**32:p + 2**32 + 64])
     # independent of the C index arithmetic: the exact twin at a few positions
     for p in [2**32 - 1, 2**32, 2**32 + 65537, NUMEL - 1]:
-        ref = np.float32(twin.value("normal", 0.0, 1.0, 0xB16, 0, p, "f32")).astype(np.float16)
+        ref = np.float32(twin.normal(0.0, 1.0, 0xB16, 0, p, "f32")).astype(np.float16)
         assert flat[p].view(np.uint16) == ref.view(np.uint16), p
     assert np.isfinite(flat[:: 1 << 20]).all()
 
@@ -107,7 +107,7 @@ def test_reversed_view_of_more_than_2_32_elements(big):
         wi.uniform_(wi.block(ref, (NUMEL,), (k,)), -2.0, 2.0, generator=wi.Generator(0x5CA1E))
         np.testing.assert_array_equal(got, ref, err_msg=f"logical index {k}")
     for k in [2**32, NUMEL - 1]:
-        ref = np.float32(twin.value("uniform", -2.0, 2.0, 0x5CA1E, 0, k, "f32")).astype(np.float16)
+        ref = np.float32(twin.uniform(-2.0, 2.0, 0x5CA1E, 0, k, "f32")).astype(np.float16)
         assert rev[k].view(np.uint16) == ref.view(np.uint16), k
     sample = rev[:: 1 << 16]
     assert sample.min() >= -2.0 and sample.max() <= 2.0

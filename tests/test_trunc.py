@@ -15,10 +15,10 @@ import torch.nn.init as tinit
 import twin
 import weightinit as wi
 from conftest import assert_signature_matches_torch, bits, outcome
+from registry import BY_NAME
 from test_distributions import ks_pvalue
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
-TWIN_NAMES = {torch.float32: "f32", torch.float64: "f64", torch.float16: "f16", torch.bfloat16: "bf16"}
 
 
 def test_signature_matches_torch():
@@ -131,14 +131,11 @@ def test_distinct_values(dtype, minimum):
 def test_matches_twin(dtype, mean, std, a, b):
     key, stream, start, n = 0xFEEDFACE12345678, 9, 2**34 + 13, 150
     t = torch.empty(n, dtype=dtype)
-    code = {torch.float16: wi._core.F16, torch.bfloat16: wi._core.BF16, torch.float32: wi._core.F32,
-            torch.float64: wi._core.F64}[dtype]
-    wi._core.fill((t.data_ptr(), code, t.shape, t.stride()), wi._core.TRUNC_NORMAL, mean, std, key, stream,
+    dt = BY_NAME[str(dtype).removeprefix("torch.")]
+    wi._core.fill((t.data_ptr(), dt.code, t.shape, t.stride()), wi._core.TRUNC_NORMAL, mean, std, key, stream,
                   (start + n,), (start,), a, b)
-    name = TWIN_NAMES[dtype]
-    p = twin.trunc_params(mean, std, a, b, name)
-    ref = np.array([twin.trunc_value(p, key, stream, start + i, name) for i in range(n)],
-                   np.float64 if name == "f64" else np.float32)
+    ref = np.array([twin.trunc_normal(mean, std, a, b, key, stream, start + i, dt.twin) for i in range(n)],
+                   np.float64 if dt.twin == "f64" else np.float32)
     assert np.array_equal(bits(t), bits(torch.from_numpy(ref).to(dtype)))
 
 

@@ -5,6 +5,7 @@ bits against it element for element.
 """
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -175,30 +176,45 @@ def uniform_params(a, b, dtype):
     return a32, F32(b - a), hi
 
 
-def value(dist, p0, p1, key, stream, i, dtype):
-    """The float32 (f16/bf16/f32) or float64 value of logical index i, by the
-    group mapping of csrc/core/kernels.h."""
+def _pair(key, stream, i, dtype):
+    """(x, y, which): the two Philox words behind logical index i, by the group
+    mapping of csrc/core/kernels.h (64-bit words for float64, 32-bit ones
+    otherwise), and which of the pair's two values index i takes."""
     if dtype == "f64":
         g, o = divmod(i, 16)
-        half, j = divmod(o, 8)
+        which, j = divmod(o, 8)
         r = _words(key, stream, 8 * g + j)
-        x, y = r[0] | (r[1] << 32), r[2] | (r[3] << 32)
-        if dist == "uniform":
-            lo, w, hi = uniform_params(p0, p1, dtype)
-            v = fma64(F64((x, y)[half] >> 11) * 2.0**-53, w, lo)
-            return v if v < hi else hi
-        c, s = direction64(y)
-        return fma64(radius64(x) * F64(p1), (c, s)[half], F64(p0))
+        return r[0] | (r[1] << 32), r[2] | (r[3] << 32), which
     g, o = divmod(i, 32)
-    half, l = divmod(o, 16)
+    which, l = divmod(o, 16)
     r = _words(key, stream, 8 * g + l // 2)
-    xw, yw = r[l % 2], r[2 + l % 2]
-    if dist == "uniform":
-        lo, w, hi = uniform_params(p0, p1, dtype)
-        v = fma32(F32((xw, yw)[half] >> 8) * F32(2.0**-24), w, lo)
-        return v if v < hi else hi
-    c, s = direction32(yw)
-    return fma32(radius32(xw) * F32(p1), (c, s)[half], F32(p0))
+    return r[l % 2], r[2 + l % 2], which
+
+
+# Each distribution's value of logical index i, in float32 (for f16, bf16 and
+# f32 targets: a 16-bit dtype holds its round-to-nearest-even) or float64
+# (f64).  tests/registry.py names these next to the core's distributions.
+
+def uniform(a, b, key, stream, i, dtype):
+    x, y, which = _pair(key, stream, i, dtype)
+    lo, w, hi = uniform_params(a, b, dtype)
+    if dtype == "f64":
+        v = fma64(F64((x, y)[which] >> 11) * 2.0**-53, w, lo)
+    else:
+        v = fma32(F32((x, y)[which] >> 8) * F32(2.0**-24), w, lo)
+    return v if v < hi else hi
+
+
+def normal(mean, std, key, stream, i, dtype):
+    x, y, which = _pair(key, stream, i, dtype)
+    if dtype == "f64":
+        return fma64(radius64(x) * F64(std), direction64(y)[which], F64(mean))
+    return fma32(radius32(x) * F32(std), direction32(y)[which], F32(mean))
+
+
+def constant(value, key, stream, i, dtype):
+    """torch converts the double to float32 first, then to a 16-bit dtype."""
+    return F64(value) if dtype == "f64" else F32(value)
 
 
 # ---- trunc normal (csrc/core/fill.c prepare_trunc, kernels_scalar.c trunc32/64) ----
@@ -289,6 +305,7 @@ def _bound(x, dtype, up):
     return _half_bound(x, dtype, up)
 
 
+@lru_cache(maxsize=64)  # a 16-bit dtype's bounds enumerate its 65536 values
 def trunc_params(mean, sd, a, b, dtype):
     from math import erfc, expm1
     phi = lambda x: 0.5 * erfc(-x * 0.70710678118654752440)
@@ -325,13 +342,12 @@ def _clamp(v, lo, hi):
 def trunc_value(p, key, stream, i, dtype):
     """The value of index i before narrowing to a 16-bit dtype (float32 or float64)."""
     if p["mode"] == "normal":
-        v = value("normal", p["mean"], p["sd"], key, stream, i, "f64" if dtype == "f64" else "f32")
-        return _clamp(v, F64(p["lo"]), F64(p["hi"])) if dtype == "f64" else \
-            _clamp(v, F32(p["lo"]), F32(p["hi"]))
+        v = normal(p["mean"], p["sd"], key, stream, i, dtype)
+        wide = F64 if dtype == "f64" else F32
+        return _clamp(v, wide(p["lo"]), wide(p["hi"]))
     if p["mode"] == "f32":
-        g, o = divmod(i, 32)
-        half, l = divmod(o, 16)
-        w = _words(key, stream, 8 * g + l // 2)[(0, 2)[half] + l % 2]
+        x, y, which = _pair(key, stream, i, "f32")
+        w = (x, y)[which]
         u = fma32(F32(w), F32(2.0**-32), F32(2.0**-33))
         v = fma32(F32(w ^ U32), F32(2.0**-32), F32(2.0**-33))
         lower = fma32(u, F32(p["mass"]), F32(p["pa"]))
@@ -339,10 +355,8 @@ def trunc_value(p, key, stream, i, dtype):
         left = lower <= upper
         x = quantile32(lower if left else upper)
         return _clamp(fma32(-x if left else x, F32(p["sd"]), F32(p["mean"])), F32(p["lo"]), F32(p["hi"]))
-    g, o = divmod(i, 16)
-    half, j = divmod(o, 8)
-    r = _words(key, stream, 8 * g + j)
-    w = (r[0] | (r[1] << 32), r[2] | (r[3] << 32))[half]
+    x, y, which = _pair(key, stream, i, "f64")  # float64 sampling, whatever the target
+    w = (x, y)[which]
     u = (F64(w >> 12) + 0.5) * 2.0**-52
     lo, hi = F64(p["lo"]), F64(p["hi"])
     if p["mode"] == "far":
@@ -358,3 +372,7 @@ def trunc_value(p, key, stream, i, dtype):
         x = quantile64(lower if left else upper)
         v = _clamp(fma64(-x if left else x, p["sd"], p["mean"]), lo, hi)
     return v if dtype == "f64" else F32(v)
+
+
+def trunc_normal(mean, std, a, b, key, stream, i, dtype):
+    return trunc_value(trunc_params(mean, std, a, b, dtype), key, stream, i, dtype)

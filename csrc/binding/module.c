@@ -14,6 +14,11 @@
 #include "dlpack_abi.h"
 #include "weightinit.h"
 
+#ifndef Py_BEGIN_CRITICAL_SECTION /* before 3.13: every call holds the GIL */
+#define Py_BEGIN_CRITICAL_SECTION(op) {
+#define Py_END_CRITICAL_SECTION() }
+#endif
+
 typedef struct {
     wi_view view;
     int64_t shape[WI_MAX_NDIM];
@@ -119,27 +124,30 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
 
 /* --------------------------------------------------------------- targets */
 
+/* Read through a tuple (torch.Size and lists are copied into one, as
+ * PySequence_Fast would copy torch.Size): without the GIL another thread
+ * could resize a list while its items are read. */
 static int int64_seq(PyObject *seq, int64_t *out, const char *what)
 {
-    PyObject *fast = PySequence_Fast(seq, what);
+    PyObject *tup = PySequence_Tuple(seq);
     int n = -1;
 
-    if (!fast)
+    if (!tup)
         goto done;
-    Py_ssize_t len = PySequence_Fast_GET_SIZE(fast);
+    Py_ssize_t len = PyTuple_GET_SIZE(tup);
     if (len > WI_MAX_NDIM) {
         PyErr_Format(PyExc_ValueError, "%s: more than %d dimensions", what, WI_MAX_NDIM);
         goto done;
     }
     for (Py_ssize_t i = 0; i < len; i++) {
-        long long v = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, i));
+        long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(tup, i));
         if (v == -1 && PyErr_Occurred())
             goto done;
         out[i] = v;
     }
     n = (int)len;
 done:
-    Py_XDECREF(fast);
+    Py_XDECREF(tup);
     return n;
 }
 
@@ -175,38 +183,45 @@ done:
     return rc;
 }
 
+/* Take the tensor out of a DLPack capsule and rename the capsule "used_...",
+ * so that its destructor does not free the tensor again.  One step under the
+ * capsule's lock: without the GIL, two threads could otherwise both take it. */
+static wi_dl_tensor *claim_capsule(PyObject *cap, target *t, uint64_t *flags)
+{
+    wi_dl_tensor *dl = NULL;
+    Py_BEGIN_CRITICAL_SECTION(cap);
+    if (PyCapsule_IsValid(cap, "dltensor_versioned")) {
+        wi_dl_managed_versioned *m = PyCapsule_GetPointer(cap, "dltensor_versioned");
+        if (m && m->version.major != 1)
+            PyErr_Format(PyExc_BufferError, "tensor: DLPack major version %u is not supported",
+                         m->version.major);
+        else if (m && PyCapsule_SetName(cap, "used_dltensor_versioned") == 0) {
+            dl = &m->dl_tensor;
+            *flags = m->flags;
+            t->versioned = 1;
+        }
+    } else if (PyCapsule_IsValid(cap, "dltensor")) {
+        wi_dl_managed *m = PyCapsule_GetPointer(cap, "dltensor");
+        if (m && PyCapsule_SetName(cap, "used_dltensor") == 0) {
+            dl = &m->dl_tensor;
+            t->versioned = 0;
+        }
+    } else {
+        PyErr_SetString(PyExc_ValueError, "tensor: DLPack capsule was already consumed or is not a DLPack capsule");
+    }
+    Py_END_CRITICAL_SECTION();
+    return dl;
+}
+
 static int target_from_capsule(PyObject *cap, target *t)
 {
     int rc = -1;
-    wi_dl_tensor *dl;
     uint64_t flags = 0;
+    wi_dl_tensor *dl = claim_capsule(cap, t, &flags);
 
-    if (PyCapsule_IsValid(cap, "dltensor_versioned")) {
-        wi_dl_managed_versioned *m = PyCapsule_GetPointer(cap, "dltensor_versioned");
-        if (!m)
-            goto done;
-        if (m->version.major != 1) {
-            PyErr_Format(PyExc_BufferError, "tensor: DLPack major version %u is not supported",
-                         m->version.major);
-            goto done;
-        }
-        dl = &m->dl_tensor;
-        flags = m->flags;
-        t->versioned = 1;
-    } else if (PyCapsule_IsValid(cap, "dltensor")) {
-        wi_dl_managed *m = PyCapsule_GetPointer(cap, "dltensor");
-        if (!m)
-            goto done;
-        dl = &m->dl_tensor;
-        t->versioned = 0;
-    } else {
-        PyErr_SetString(PyExc_ValueError, "tensor: DLPack capsule was already consumed or is not a DLPack capsule");
+    if (!dl)
         goto done;
-    }
-    /* From here the capsule is ours: its destructor must not free it again. */
-    if (PyCapsule_SetName(cap, t->versioned ? "used_dltensor_versioned" : "used_dltensor") < 0)
-        goto done;
-    Py_INCREF(cap);
+    Py_INCREF(cap); /* ours now: target_release calls the deleter */
     t->capsule = cap;
 
     if (flags & WI_DL_FLAG_READ_ONLY) {
@@ -255,7 +270,9 @@ done:
 }
 
 /* (data_ptr, wi_dtype, shape, strides in elements): torch tensors, whose
- * Python layer has checked device, dtype and layout. */
+ * Python layer has checked device, dtype and layout.  PRIVATE to weightinit's
+ * Python layer: nothing here can check that the memory exists or is
+ * writable, so a raw view writes to whatever address it is given. */
 static int target_from_raw(PyObject *tup, target *t)
 {
     int rc = -1;
@@ -344,7 +361,8 @@ static int as_u64(PyObject *o, uint64_t *out)
 PyDoc_STRVAR(fill_doc,
 "fill(tensor, dist, p0, p1, key, stream, full_shape=None, offset=None, p2=0, p3=0)\n--\n\n"
 "Fill `tensor` in place: a numpy.ndarray, a DLPack capsule or a raw view\n"
-"(data_ptr, dtype code, shape, strides in elements).  dist is UNIFORM (p0=a,\n"
+"(data_ptr, dtype code, shape, strides in elements; private to weightinit:\n"
+"it writes to any address it is given).  dist is UNIFORM (p0=a,\n"
 "p1=b), NORMAL (p0=mean, p1=std), CONSTANT (p0=value) or TRUNC_NORMAL\n"
 "(p0=mean, p1=std, p2=a, p3=b).  With full_shape\n"
 "and offset, `tensor` is that block of a larger logical tensor and gets the\n"
@@ -687,8 +705,31 @@ static int exec_module(PyObject *m)
     return 0;
 }
 
+/* Interpreters and the GIL.
+ *
+ * One interpreter only: NumPy's C API table (PyArray_API, filled by
+ * PyArray_ImportNumPyAPI) is a static of this library, bound to the NumPy of
+ * the interpreter that imported it first, and NumPy does not support
+ * subinterpreters; the core's state (kernel path, thread count, the pool) is
+ * per process, so set_isa or set_num_threads in one interpreter would change
+ * another's.
+ *
+ * No GIL needed (free-threaded builds): every fill already runs with the GIL
+ * released, concurrently with other fills and with set_isa/set_num_threads,
+ * so the core's process-wide state never relied on the GIL -- the pool and the
+ * thread count sit behind the pool's mutexes, and the kernel-table pointer is
+ * one aligned word (a test switch).  What the binding does with the GIL held
+ * touches only its arguments and keeps no state: shapes are read through
+ * tuples (int64_seq), a DLPack capsule is claimed under its own lock
+ * (claim_capsule), and NumPy arrays are only read. */
 static PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+#ifdef Py_mod_gil
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
     {0, NULL},
 };
 

@@ -7,9 +7,12 @@ torch.nn.init; other targets take it from weightinit's own Generator.  A
 NumPy Generator is accepted as well.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 import threading
+from typing import Any, SupportsIndex
 
 __all__ = ["Generator", "default_generator", "manual_seed", "initial_seed", "seed"]
 
@@ -20,7 +23,7 @@ _MIN_SEED = -(1 << 63)
 _DEFAULT_SEED = 67280421310721
 
 
-def _check_seed(seed):
+def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int):
         try:
             seed = int(seed.__index__())
@@ -42,12 +45,14 @@ class Generator:
     """
 
     __slots__ = ("_seed", "_stream", "_lock")
+    _seed: int
+    _stream: int
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: SupportsIndex | None = None) -> None:
         self._lock = threading.Lock()
         self.manual_seed(int.from_bytes(os.urandom(8), "little") if seed is None else seed)
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: SupportsIndex) -> Generator:
         """Reset to ``seed`` (an int in [-2**63, 2**64)); returns self."""
         seed = _check_seed(seed)
         with self._lock:
@@ -55,22 +60,22 @@ class Generator:
             self._stream = 0
         return self
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         """The seed (as an unsigned 64-bit int)."""
         return self._seed
 
-    def seed(self):
+    def seed(self) -> int:
         """Reseed from the OS and return the new seed."""
         s = int.from_bytes(os.urandom(8), "little")
         self.manual_seed(s)
         return s
 
-    def get_state(self):
+    def get_state(self) -> tuple[int, int]:
         """(seed, number of fills drawn so far)."""
         with self._lock:
             return (self._seed, self._stream)
 
-    def set_state(self, state):
+    def set_state(self, state: tuple[int, int]) -> None:
         """Restore a state from get_state()."""
         seed, stream = state
         seed = _check_seed(seed)
@@ -86,7 +91,7 @@ class Generator:
             self._stream = (stream + 1) & _MASK
         return self._seed, stream
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         seed, stream = self.get_state()
         return f"weightinit.Generator(seed={seed}, stream={stream})"
 
@@ -94,18 +99,18 @@ class Generator:
 default_generator = Generator(_DEFAULT_SEED)
 
 
-def manual_seed(seed):
+def manual_seed(seed: SupportsIndex) -> Generator:
     """Seed weightinit's default generator (used for NumPy arrays and other
     non-torch targets when ``generator`` is None); returns it."""
     return default_generator.manual_seed(seed)
 
 
-def initial_seed():
+def initial_seed() -> int:
     """The seed of weightinit's default generator."""
     return default_generator.initial_seed()
 
 
-def seed():
+def seed() -> int:
     """Reseed weightinit's default generator from the OS; returns the seed."""
     return default_generator.seed()
 

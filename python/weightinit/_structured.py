@@ -16,16 +16,17 @@ Torch tensors weightinit does not handle itself (``_target.torch_fallback``:
 meta, other devices, subclasses, ...) go to torch.nn.init unchanged.
 """
 
+from __future__ import annotations
+
 import math
 import operator
-import sys
 import warnings
+from typing import Any, Callable, ParamSpec, TypeVar
 
 import numpy as np
 
 from . import _core
 from ._api import (
-    _nn_init,
     constant_,
     kaiming_normal_,
     kaiming_uniform_,
@@ -34,20 +35,17 @@ from ._api import (
     xavier_normal_,
     xavier_uniform_,
 )
+from ._frameworks import nn_init, torch_info
 from ._random import _check_generator, draw
-from ._target import Block, _numpy_view, _torch_info, _type_name, fill, float_arg, torch_fallback
+from ._target import Block, fill, numpy_view, torch_fallback
+from ._torch_compat import C10_FLOAT, float_arg, orthogonal_gain, type_name
+from ._typing import GeneratorLike, T
 
 __all__ = [
     "orthogonal_", "sparse_", "eye_", "dirac_",
     "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
 ]
-
-# c10 names of the float dtypes, for torch's messages about gain
-_C10 = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
-_C10_COMPLEX = {"Half": "ComplexHalf", "BFloat16": "ComplexFloat", "Float": "ComplexFloat",
-                "Double": "ComplexDouble"}
-
 
 def _split(tensor):
     """(target, full logical shape, offset of the target in it or None)."""
@@ -68,7 +66,7 @@ def _target_kind(target, fname):
     ndarray or a DLPack object NumPy can view and write."""
     if isinstance(target, np.ndarray):
         return "numpy", target
-    info = _torch_info()
+    info = torch_info()
     if info is not None and isinstance(target, info.Tensor):
         if torch_fallback(target):  # only reachable through a Block
             raise TypeError(f"{fname}(): a Block must wrap a CPU tensor with a float or complex dtype")
@@ -81,7 +79,7 @@ def _target_kind(target, fname):
                             "pass a torch tensor or a NumPy array") from None
         return "numpy", arr
     raise TypeError(f"{fname}(): tensor must be a torch.Tensor, a numpy.ndarray or an object "
-                    f"with __dlpack__, not {_type_name(target)}")
+                    f"with __dlpack__, not {type_name(target)}")
 
 
 def _clear(arr):
@@ -101,14 +99,14 @@ def _write_pattern(target, kind, index):
         _clear(target)
         target[index] = 1
         return
-    torch = _torch_info().torch
+    torch = torch_info().torch
     mask = np.zeros(tuple(target.shape), dtype=bool)
     mask[index] = True
     with torch.no_grad():
         target.copy_(torch.from_numpy(mask))
 
 
-def eye_(tensor):
+def eye_(tensor: T) -> T:
     r"""Fill the 2-D ``tensor`` with the identity: :math:`w_{ij} = [i = j]`.
 
     Rectangular matrices get ones on the main diagonal only, so a Linear
@@ -123,7 +121,7 @@ def eye_(tensor):
         >>> weightinit.eye_(w)
     """
     if torch_fallback(tensor):
-        return _nn_init().eye_(tensor)
+        return nn_init().eye_(tensor)
     target, full, offset = _split(tensor)
     if len(full) != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
@@ -136,7 +134,7 @@ def eye_(tensor):
     return tensor
 
 
-def dirac_(tensor, groups=1):
+def dirac_(tensor: T, groups: int = 1) -> T:
     r"""Fill the 3-, 4- or 5-D ``tensor`` (a convolution weight
     ``(out, in, *kernel)``) with a Dirac delta per group:
 
@@ -160,7 +158,7 @@ def dirac_(tensor, groups=1):
         >>> weightinit.dirac_(w, 3)
     """
     if torch_fallback(tensor):
-        return _nn_init().dirac_(tensor, groups)
+        return nn_init().dirac_(tensor, groups)
     target, full, offset = _split(tensor)
     if len(full) not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
@@ -190,31 +188,6 @@ def dirac_(tensor, groups=1):
     return tensor
 
 
-def _gain(gain, c10, shape):
-    """``gain`` as a float, or the error torch's ``tensor.mul_(gain)`` raises."""
-    if isinstance(gain, complex):
-        raise RuntimeError(f"result type {_C10_COMPLEX[c10]} can't be cast to the desired output type {c10}")
-    if isinstance(gain, (bool, int, np.integer)):
-        if not -(1 << 63) <= gain < (1 << 64):
-            raise OverflowError("int too big to convert")
-        return float(gain)
-    if isinstance(gain, (float, np.floating, np.bool_, np.complexfloating)):
-        return float(gain)  # NumPy's ComplexWarning for complex64, as with torch
-    info = _torch_info()
-    if info is not None and isinstance(gain, info.Tensor):
-        if gain.numel() == 1:
-            if gain.dim() > len(shape):
-                raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
-                                   f"shape {[1] * (gain.dim() - len(shape)) + list(shape)}")
-            if gain.is_complex():
-                raise RuntimeError(
-                    f"result type {_C10_COMPLEX[c10]} can't be cast to the desired output type {c10}")
-            return float(gain.item())
-        raise TypeError(f"orthogonal_(): gain must be a number or a one-element tensor, "
-                        f"not a tensor of shape {list(gain.shape)}")
-    raise TypeError(f"mul_(): argument 'other' (position 1) must be Tensor, not {_type_name(gain)}")
-
-
 # QRs up to this many rows * cols * min(rows, cols) (128 x 128) run in float64
 # for every torch dtype: under a millisecond, and orthogonal to ~1e-8 before
 # rounding instead of ~5e-7 with float32's QR.
@@ -234,7 +207,7 @@ def _column_scale(r, gain, ones_like):
     return s * gain
 
 
-def orthogonal_(tensor, gain=1, generator=None):
+def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = None) -> T:
     r"""Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``
     (Saxe et al., 2013).
 
@@ -270,7 +243,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         >>> weightinit.orthogonal_(w)
     """
     if torch_fallback(tensor):
-        return _nn_init().orthogonal_(tensor, gain, generator)
+        return nn_init().orthogonal_(tensor, gain, generator)
     target, full, offset = _split(tensor)
     if len(full) < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
@@ -282,10 +255,10 @@ def orthogonal_(tensor, gain=1, generator=None):
     kind, view = _target_kind(target, "orthogonal_")
     _check_generator(generator, "normal_")
     if kind == "numpy":
-        _numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
+        numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
         if view.dtype.kind == "c":
             raise NotImplementedError(_SIGN_MESSAGE)
-        g = _gain(gain, _C10[view.dtype.name], full)
+        g = orthogonal_gain(gain, C10_FLOAT[view.dtype.name], full)
         _clear(view)  # refuses read-only or overlapping memory before drawing
         a = np.empty((rows, cols), np.float64)
         fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
@@ -295,13 +268,13 @@ def orthogonal_(tensor, gain=1, generator=None):
         view[...] = _local(w.reshape(full), view, offset)
         return tensor
 
-    info = _torch_info()
+    info = torch_info()
     torch = info.torch
     if view.is_complex():
         raise NotImplementedError(_SIGN_MESSAGE)
     small = rows * cols * min(rows, cols) <= _SMALL_QR
     dtype = torch.float64 if small or view.dtype == torch.float64 else torch.float32
-    g = _gain(gain, _C10[str(view.dtype)[6:]], full)
+    g = orthogonal_gain(gain, C10_FLOAT[str(view.dtype)[6:]], full)
     a = torch.empty((rows, cols), dtype=dtype)
     fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
     q, r = torch.linalg.qr(a.T if rows < cols else a)
@@ -312,7 +285,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     return tensor
 
 
-def sparse_(tensor, sparsity, std=0.01, generator=None):
+def sparse_(tensor: T, sparsity: float, std: float = 0.01, generator: GeneratorLike | None = None) -> T:
     r"""Fill the 2-D ``tensor`` as a sparse matrix (Martens, 2010): values from
     :math:`\mathcal{N}(0, \text{std}^2)`, then in every column
     :math:`\lceil \text{sparsity} \cdot \text{rows} \rceil` elements (all of
@@ -336,7 +309,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         >>> weightinit.sparse_(w, sparsity=0.1)
     """
     if torch_fallback(tensor):
-        return _nn_init().sparse_(tensor, sparsity, std, generator)
+        return nn_init().sparse_(tensor, sparsity, std, generator)
     target, full, offset = _split(tensor)
     if len(full) != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
@@ -348,7 +321,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     std = float_arg(std, "normal_", "std", 2)
     values = view if offset is None else Block(view, full, offset)
     fill(values, _core.NORMAL, 0.0, std, generator, "normal_")
-    torch = _torch_info().torch if kind == "torch" else None
+    torch: Any = torch_info().torch if kind == "torch" else None
     key, stream = draw(generator, torch)
     if zeros == 0 or view.shape[0] == 0 or view.shape[1] == 0:
         return tensor
@@ -373,14 +346,18 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return tensor
 
 
-def _deprecated(fn):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _deprecated(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """``fn`` under its old name without the trailing underscore, warning as
     torch does when called."""
     new = fn.__name__
     old = new[:-1]
     message = f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`."
 
-    def alias(*args, **kwargs):
+    def alias(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         warnings.warn(message, FutureWarning, stacklevel=2)
         return fn(*args, **kwargs)
 

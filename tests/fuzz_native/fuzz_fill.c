@@ -4,19 +4,31 @@
  * Each input is decoded into a view (dtype, up to 7 dimensions or a bogus
  * ndim, sizes, byte strides that may be negative, zero, unaligned,
  * overlapping or huge), an optional region (full shape and offset), a spec
- * (distribution, raw double parameters, key, stream) and a kernel path.
- * Properties, beyond "no sanitizer report":
+ * (every distribution below WI_NDIST or an invalid code; raw double
+ * parameters p0..p3, some near the edges of each rule; key, stream) and a
+ * kernel path.  Properties, beyond "no sanitizer report":
+ *   - the parameters are judged by params_ok, the rules of weightinit.h
+ *     restated here: bad ones are refused with a parameter status whatever
+ *     the view, good ones never get one; invalid dtypes and distributions
+ *     are refused;
  *   - a view whose byte footprint fits the buffer is placed inside a buffer
  *     of random bytes with guard bytes around it; after wi_fill nothing
  *     outside the footprint changed, and on an error nothing changed at all;
  *   - wi_fill accepts no view in which two elements share a byte;
  *   - an accepted view gets, element by element, the values a contiguous
  *     fill of the same logical shape gets on the scalar path (the layout
- *     contract, and every SIMD path against the scalar one);
+ *     contract, and every SIMD path against the scalar one), with p2 and p3
+ *     zeroed for distributions that do not read them;
+ *   - uniform values are finite; trunc normal values lie in [a, b] (or, for
+ *     a window holding no value of the dtype, are all one value);
  *   - views too large to place are only passed when the core must refuse
  *     them (element count or extent beyond 2^62), and must be refused.
+ * Build with -DWI_FUZZ_TRACE to print what each input decodes to.
  */
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,10 +83,13 @@ static int64_t take_stride(reader *r, size_t isz)
 
 static double take_param(reader *r)
 {
+    /* the first 16 keep their places: older corpus inputs index them */
     static const double special[] = {0.0, -0.0, 1.0, -1.0, 0.5, 3.0, 1e-300, 65504.0, 65520.0,
                                      3.4028234663852886e38, 3.5e38, 1.7976931348623157e308,
                                      -1.7976931348623157e308, __builtin_inf(), -__builtin_inf(),
-                                     __builtin_nan("")};
+                                     __builtin_nan(""), 2.0, -2.0, 0.02, 5.0, 6.0, 40.0, -41.0, 1e-30,
+                                     -65504.0, 0x1.fep127, 0x1.ffp127, -3.4028234663852886e38, 0x1p-149,
+                                     0x1p-1074};
     uint8_t k = (uint8_t)take(r, 1);
     if (k < 128)
         return special[k % (sizeof special / sizeof special[0])];
@@ -109,15 +124,115 @@ static void extent(int nd, const int64_t *shape, const int64_t *strides, size_t 
     *numel = n;
 }
 
+/* Invalid distribution codes (WI_NDIST and beyond, negative). */
+static const int bad_dists[] = {WI_NDIST, WI_NDIST + 1, WI_NDIST + 100, -1, -2147483647 - 1, 2147483647};
+
+static double dtype_max(int dtype)
+{
+    return dtype == WI_F16 ? 65504.0 : dtype == WI_BF16 ? 0x1.fep127 : dtype == WI_F32 ? FLT_MAX : DBL_MAX;
+}
+
+/* The parameter rules of weightinit.h (torch's), written independently of
+ * the core: does wi_fill accept these parameters for this dtype? */
+static int params_ok(int dist, int dtype, const wi_spec *s)
+{
+    double max = dtype_max(dtype);
+    switch (dist) {
+    case WI_UNIFORM: /* a, b in range, a <= b, b - a in range */
+        return s->p0 >= -max && s->p0 <= max && s->p1 >= -max && s->p1 <= max && s->p0 <= s->p1 &&
+               s->p1 - s->p0 <= max;
+    case WI_NORMAL: /* std >= 0; any mean */
+        return s->p1 >= 0.0;
+    case WI_CONSTANT: /* infinities and NaN convert; finite values must fit */
+        return !isfinite(s->p0) || (s->p0 >= -max && s->p0 <= max);
+    case WI_TRUNC_NORMAL: /* finite mean and std > 0; a <= b; [a, b] meets the finite range */
+        return isfinite(s->p0) && isfinite(s->p1) && s->p1 > 0.0 && s->p2 <= s->p3 && s->p2 <= max &&
+               s->p3 >= -max;
+    default:
+        fprintf(stderr, "fuzz_fill.c: params_ok knows no rules for distribution %d: add them\n", dist);
+        abort();
+    }
+}
+
+static int is_param_status(wi_status st)
+{
+    return st == WI_E_FROM_RANGE || st == WI_E_TO_RANGE || st == WI_E_FROM_GT_TO || st == WI_E_WIDTH ||
+           st == WI_E_STD || st == WI_E_CONST_OVERFLOW || st == WI_E_TRUNC;
+}
+
+typedef struct {
+    int known;  /* dtype and distribution are valid codes */
+    int params; /* params_ok */
+} verdict;
+
+/* What every wi_fill status must agree with, whatever the view. */
+static void check_status(wi_status st, verdict want)
+{
+    if (!want.known) {
+        if (st == WI_OK)
+            abort(); /* an invalid dtype or distribution accepted */
+    } else if (is_param_status(st) != !want.params) {
+        abort(); /* bad parameters not refused as such, or good ones refused */
+    }
+}
+
 /* Call wi_fill on a view the core must refuse, with memory it must not touch. */
-static void must_refuse(wi_view *v, const wi_region *region, const wi_spec *spec)
+static void must_refuse(wi_view *v, const wi_region *region, const wi_spec *spec, verdict want)
 {
     unsigned char *one = malloc(1); /* any write is a heap overflow or a changed byte */
     one[0] = 0xA5;
     v->data = one;
-    if (wi_fill(v, region, spec) == WI_OK || one[0] != 0xA5)
+    wi_status st = wi_fill(v, region, spec);
+    if (st == WI_OK || one[0] != 0xA5)
         abort();
+    check_status(st, want);
     free(one);
+}
+
+static double value_at(const unsigned char *p, int dtype)
+{
+    uint16_t h;
+    uint32_t u;
+    float f;
+    double d;
+    switch (dtype) {
+    case WI_F64:
+        memcpy(&d, p, 8);
+        return d;
+    case WI_F32:
+        memcpy(&f, p, 4);
+        return f;
+    case WI_BF16:
+        memcpy(&h, p, 2);
+        u = (uint32_t)h << 16;
+        memcpy(&f, &u, 4);
+        return f;
+    default: {
+        memcpy(&h, p, 2);
+        int e = (h >> 10) & 0x1F, m = h & 0x3FF;
+        d = e == 0x1F ? (m ? NAN : INFINITY) : e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+        return (h >> 15) ? -d : d;
+    }
+    }
+}
+
+/* Properties of the values themselves, on a contiguous fill of n elements. */
+static void check_values(const unsigned char *vals, size_t n, size_t isz, int dtype, int dist, const wi_spec *s)
+{
+    if (dist == WI_UNIFORM) {
+        for (size_t e = 0; e < n; e++)
+            if (!isfinite(value_at(vals + e * isz, dtype)))
+                abort();
+    } else if (dist == WI_TRUNC_NORMAL) {
+        int inside = 1, same = 1;
+        for (size_t e = 0; e < n; e++) {
+            double v = value_at(vals + e * isz, dtype);
+            inside &= v >= s->p2 && v <= s->p3;
+            same &= memcmp(vals + e * isz, vals, isz) == 0 && !isnan(v);
+        }
+        if (!inside && !same)
+            abort(); /* a value outside [a, b] although values differ (so some lie inside) */
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -150,26 +265,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     wi_spec spec;
-    spec.dist = (wi_dist)(take(&r, 1) % 4); /* 3: invalid */
+    uint8_t dk = (uint8_t)take(&r, 1);
+    int dist = dk < 224 ? dk % WI_NDIST : bad_dists[dk % (sizeof bad_dists / sizeof bad_dists[0])];
+    spec.dist = (wi_dist)dist;
     spec.p0 = take_param(&r);
     spec.p1 = take_param(&r);
     spec.key = take(&r, 8);
     spec.stream = take(&r, 8);
     int isa = (int)(take(&r, 1) % (unsigned)nisa);
+    /* read last (inputs that end earlier get 0, 0): p2, and p3 often a window above it */
+    spec.p2 = take_param(&r);
+    spec.p3 = take(&r, 1) < 128 ? spec.p2 + fabs(take_param(&r)) : take_param(&r);
 
     wi_region region = {full, off};
     wi_view v = {NULL, (wi_dtype)dtype, nd, shape, strides};
     const wi_region *reg = has_region ? &region : NULL;
-    int bad_spec = dtype >= WI_NDTYPE || spec.dist >= WI_NDIST;
+    verdict want = {dtype < WI_NDTYPE && dist >= 0 && dist < WI_NDIST, 0};
+    want.params = want.known && params_ok(dist, dtype, &spec);
+#ifdef WI_FUZZ_TRACE
+    fprintf(stderr, "ndim %d%s dtype %d dist %d p (%g, %g, %g, %g) region %d isa %s known %d params %d\n", nd,
+            bogus_ndim ? " (bogus)" : "", dtype, dist, spec.p0, spec.p1, spec.p2, spec.p3, has_region,
+            names[isa], want.known, want.params);
+#endif
     if (bogus_ndim) {
         /* shape/strides hold 8 entries: the core must refuse before reading more */
         v.ndim = head == 255 ? -1 : WI_MAX_NDIM + 1;
-        must_refuse(&v, NULL, &spec);
+        must_refuse(&v, NULL, &spec, want);
         return 0;
     }
     for (int d = 0; d < nd; d++) {
         if (shape[d] < 0) {
-            must_refuse(&v, reg, &spec);
+            must_refuse(&v, reg, &spec, want);
             return 0;
         }
     }
@@ -178,18 +304,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     extent(nd, shape, strides, isz, &lo, &hi, &numel);
     if (numel == 0) {
         v.data = NULL; /* nothing may be touched */
-        wi_fill(&v, reg, &spec);
+        check_status(wi_fill(&v, reg, &spec), want);
         return 0;
     }
     if (hi - lo > MAX_BYTES) {
         /* too large to place: pass it only when the core must refuse it */
-        if (bad_spec || numel > ((__int128)1 << 62) || hi - lo > ((__int128)1 << 62))
-            must_refuse(&v, reg, &spec);
+        if (!want.params || numel > ((__int128)1 << 62) || hi - lo > ((__int128)1 << 62))
+            must_refuse(&v, reg, &spec, want);
         return 0;
     }
     if (numel * (__int128)isz > hi - lo) {
         /* more element bytes than the span holds: two elements share memory */
-        must_refuse(&v, reg, &spec);
+        must_refuse(&v, reg, &spec, want);
         return 0;
     }
 
@@ -227,15 +353,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     wi_status st = wi_fill(&v, reg, &spec);
     wi_isa_set("scalar");
+    check_status(st, want);
 
     for (size_t i = 0; i < total; i++) {
         if (buf[i] != before[i] && (st != WI_OK || !mask[i]))
             abort(); /* written outside the view, or written and then refused */
     }
     if (st == WI_OK) {
-        if (overlap || bad_spec)
-            abort(); /* accepted a view whose elements share memory, or a bad dtype or distribution */
-        /* the same values as a contiguous fill of the same logical shape, on the scalar path */
+        if (overlap)
+            abort(); /* accepted a view whose elements share memory */
+        /* the same values as a contiguous fill of the same logical shape, on
+         * the scalar path, without p2 and p3 where the distribution ignores them */
         int64_t cstrides[8];
         size_t acc = isz;
         for (int d = nd - 1; d >= 0; d--) {
@@ -244,12 +372,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         unsigned char *ref = malloc(count * isz);
         wi_view c = {ref, (wi_dtype)dtype, nd, shape, cstrides};
-        if (wi_fill(&c, reg, &spec) != WI_OK)
+        wi_spec plain = spec;
+        if (dist != WI_TRUNC_NORMAL)
+            plain.p2 = plain.p3 = 0.0;
+        if (wi_fill(&c, reg, &plain) != WI_OK)
             abort();
         for (size_t e = 0; e < count; e++) {
             if (memcmp(origin + offs[e], ref + e * isz, isz) != 0)
                 abort();
         }
+        check_values(ref, count, isz, dtype, dist, &spec);
         free(ref);
     }
     free(offs);
