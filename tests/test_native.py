@@ -21,6 +21,7 @@ WEIGHTINIT_NATIVE_REQUIRED is set (.ci/run sets it, so CI never skips)."""
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -72,6 +73,20 @@ def test_every_path_equals_the_portable_one(host_paths):
         assert f"{p}: " in r.stdout and "fills equal to scalar" in r.stdout, r.stdout
     if host_arch() == "aarch64":
         assert "neon" in paths
+
+
+def test_an_incomplete_kernel_table_is_refused_at_start_up(host_paths, tmp_path):
+    """Negative control of the start-up check: a table row left empty (NULL
+    entries) makes wi_isa_init fail rather than crash at the first fill."""
+    src = (CORE / "kernels_driver.h").read_text()
+    point = "{WI_DISTS(WI_ROW_, )}"
+    assert point in src, "mutation point moved: update this test"
+    (tmp_path / "kernels_driver.h").write_text(src.replace(point, "{WI_DISTS(WI_ROW_, )[WI_NORMAL] = {0}}"))
+    shutil.copy(CORE / "kernels_scalar.c", tmp_path / "kernels_scalar.c")  # finds the mutated driver
+    exe = build([CC], [*OPT, "-Wno-override-init"], [NATIVE / "paths.c"], tmp_path / "paths", tmp_path,
+                replace={"kernels_scalar.c": tmp_path / "kernels_scalar.c"}, reuse=Path(host_paths).parent)
+    r = run([exe])
+    assert r.returncode == 2 and "wi_isa_init failed" in r.stderr, r.stdout + r.stderr
 
 
 def test_neon_equals_the_portable_path_under_qemu(arm64):
