@@ -5,7 +5,8 @@
   strided and transposed views and pool-sized fills: natively, and for
   arm64 under qemu-user, where it checks the NEON path; the portable paths of
   the two architectures must agree too (digests), and a NEON fma that is not
-  fused must be caught.
+  fused must be caught; a kernel table with NULL entries must be refused at
+  start-up.
 * tests/native/narrow_exhaustive.c rounds every float32 bit pattern to
   bfloat16 by VCVTNE2PS2BF16 (with its denormal fallback) and by the integer
   rounding, and to float16 by F16C, against wimath.h's reference (CPUs with
