@@ -4,8 +4,18 @@ from torch, looked up once torch has been imported.
 torch is never imported here: a tensor can only exist once the user has
 imported torch, so ``sys.modules`` is consulted instead.  This is also the
 one place that holds torch.nn.init's own functions, captured the first time
-torch is seen (at import when torch is already loaded): every fallback to torch calls these, never whatever
-``torch.nn.init`` holds at that moment (weightinit.patch() replaces those).
+torch is seen (at import when torch is already loaded), in two forms:
+
+* ``torch_info().nn_init``: the very function objects (public functions and
+  deprecated aliases), which ``weightinit.unpatch()`` puts back;
+* ``nn_init()``: copies of the public functions that run against a snapshot
+  of torch.nn.init's namespace taken at capture.  Every fallback to torch
+  calls these, so neither the call nor torch's own global look-ups inside it
+  (``handle_torch_function(normal_, ...)``, ``calculate_gain``) ever reach
+  what ``torch.nn.init`` holds later -- weightinit's replacements while
+  patched, transformers' guarded functions inside its initialisation.  A
+  ``__torch_function__`` handler is thus handed torch's original function
+  object, which identity-keyed tables (legacy ShardedTensor's) expect.
 """
 
 import sys
@@ -15,7 +25,7 @@ import numpy as np
 
 from . import _core
 
-__all__ = ["NP_CODES", "NP_COMPLEX", "TORCH_INIT_NAMES", "TorchInfo", "torch_info", "nn_init"]
+__all__ = ["NP_CODES", "NP_COMPLEX", "TORCH_INIT_NAMES", "TORCH_PUBLIC_NAMES", "TorchInfo", "torch_info", "nn_init"]
 
 NP_CODES = {np.dtype(np.float16): _core.F16, np.dtype(np.float32): _core.F32,
             np.dtype(np.float64): _core.F64}
@@ -26,6 +36,25 @@ NP_COMPLEX = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.fl
 TORCH_INIT_NAMES = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
                     "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
                     "kaiming_normal_", "orthogonal_", "sparse_")
+# torch.nn.init.__all__ in torch 2.13: every public function and deprecated alias
+TORCH_PUBLIC_NAMES = ("calculate_gain",) + TORCH_INIT_NAMES + (
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+    "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse")
+
+
+def _run_unpatched(namespace, names):
+    """Copies of namespace's functions ``names`` whose globals are a snapshot
+    of ``namespace``: their global look-ups always find these originals."""
+    snapshot = dict(namespace)
+    out = {}
+    for name in names:
+        f = snapshot[name]
+        g = types.FunctionType(f.__code__, snapshot, f.__name__, f.__defaults__, f.__closure__)
+        g.__kwdefaults__ = f.__kwdefaults__
+        g.__qualname__, g.__doc__, g.__module__ = f.__qualname__, f.__doc__, f.__module__
+        g.__wrapped__ = f
+        out[name] = g
+    return types.SimpleNamespace(**out)
 
 
 class TorchInfo:
@@ -44,7 +73,10 @@ class TorchInfo:
                                   else torch.autograd.graph.increment_version)
         self.plain = {}  # class -> True when torch's overrides do not apply to it
         init = torch.nn.init
-        self.nn_init = types.SimpleNamespace(**{name: getattr(init, name) for name in TORCH_INIT_NAMES})
+        # the originals, by identity; names a torch version lacks are left out
+        self.nn_init = types.SimpleNamespace(**{name: getattr(init, name) for name in TORCH_PUBLIC_NAMES
+                                                if hasattr(init, name)})
+        self.unpatched = _run_unpatched(vars(init), TORCH_INIT_NAMES)
 
     def is_plain(self, cls):
         plain = self.plain.get(cls)
@@ -73,8 +105,9 @@ def torch_info():
 
 
 def nn_init():
-    """torch.nn.init's own functions (torch must have been imported)."""
-    return torch_info().nn_init
+    """torch.nn.init's own fill functions, as they run unpatched (torch must
+    have been imported); see the module docstring."""
+    return torch_info().unpatched
 
 
 torch_info()  # capture torch's functions now if torch is loaded, before anything replaces them
