@@ -250,3 +250,30 @@ def test_a_llama_materialised_from_meta_has_hfs_distributions():
     again = on_meta(lambda: transformers.LlamaForCausalLM(cfg))
     wi.materialize(again, seed=0)
     assert all(same_bits(t, again.get_parameter(n)) for n, t in m.named_parameters())
+
+
+def test_a_module_hfs_rules_leave_unwritten_gets_its_torch_default():
+    """from_config keeps the constructor's torch init where _init_weights has
+    no rule (here nn.Bilinear); materialize runs that module's reset_parameters."""
+    import transformers
+
+    class Config(transformers.PretrainedConfig):
+        model_type = "weightinit-test"
+
+    class Model(transformers.PreTrainedModel):
+        config_class = Config
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.proj = nn.Linear(6, 4)
+            self.pair = nn.Bilinear(4, 3, 2)
+            self.post_init()
+
+    m = wi.materialize(on_meta(lambda: Model(Config(initializer_range=0.5))), seed=9)
+    g = wi.Generator(9).fork
+    w, pw, pb = torch.empty(4, 6), torch.empty(2, 4, 3), torch.empty(2)
+    wi.normal_(w, std=0.5, generator=g("proj.weight"))  # HF's rule for Linear
+    wi.uniform_(pw, -0.5, 0.5, generator=g("pair.weight"))  # Bilinear: 1 / sqrt(in1_features)
+    wi.uniform_(pb, -0.5, 0.5, generator=g("pair.bias"))
+    assert same_bits(m.proj.weight, w) and not m.proj.bias.any()
+    assert same_bits(m.pair.weight, pw) and same_bits(m.pair.bias, pb)
