@@ -4,10 +4,13 @@ of tests/nets.py sharded with FSDP2 (fully_shard per block and at the root),
 with tensor parallelism (ColwiseParallel / RowwiseParallel), as a pipeline
 stage (some layers deleted, names kept) and with its submodules registered in
 reverse order; the full tensors (``full_tensor()``) must equal bit for bit
-those of the same model materialised unsharded in this process."""
+those of the same model materialised unsharded in this process.  Also: a seed
+that differs across ranks raises on every rank, and a fill left to torch's
+DTensor RNG warns."""
 
 import os
 import socket
+import warnings
 
 import pytest
 import torch
@@ -58,6 +61,17 @@ def _stage(model):
     return model
 
 
+def _torch_rng_init(m):
+    """An init whose Linear weights are filled by torch's DTensor RNG (its
+    Tensor.normal_, which weightinit leaves to torch on a DTensor)."""
+    if isinstance(m, torch.nn.Linear):
+        m.weight.normal_()
+        if m.bias is not None:
+            m.bias.zero_()
+    else:
+        nets.user_init(m)
+
+
 def _worker(rank, world, port, out_dir):
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor import DTensor
@@ -77,6 +91,10 @@ def _worker(rank, world, port, out_dir):
                 wi.set_num_threads(1 + rank % 2)
                 assert wi.materialize(model, seed=SEED, init=init) is model
                 results[(init_name, case)] = nets.full_state(model)
+        with warnings.catch_warnings(record=True) as caught:  # a fill weightinit leaves to torch
+            warnings.simplefilter("always")
+            wi.materialize(_fsdp(nets.on_meta(), mesh), seed=SEED, init=_torch_rng_init)
+        results["warned"] = [str(w.message) for w in caught if "materialize()" in str(w.message)]
         try:  # a different seed on each rank: every rank must raise
             wi.materialize(_fsdp(nets.on_meta(), mesh), seed=SEED + rank)
             results["mismatch"] = None
@@ -121,5 +139,11 @@ def test_seed_mismatch_raises_on_every_rank(ranks):
         message = results["mismatch"]
         assert message is not None, rank
         assert "seed differs across the device mesh" in message
-        for r in range(len(ranks)):
-            assert f"rank {r}: {SEED + r}" in message
+        assert f"rank {rank} has {SEED + rank};" in message
+        assert f"range from {SEED} to {SEED + len(ranks) - 1})" in message
+
+
+def test_a_fill_left_to_torchs_dtensor_rng_warns_on_every_rank(ranks):
+    for rank, results in enumerate(ranks):
+        assert len(results["warned"]) == 1, rank
+        assert "drew from torch's default generator" in results["warned"][0]

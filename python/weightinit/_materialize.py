@@ -14,7 +14,7 @@ Model-level code on top of the public API; the one hook into the fill path is
 import bisect
 import sys
 import warnings
-from typing import Callable, Optional, Union
+from typing import Callable, Optional
 
 from . import _target
 from ._patch import patched
@@ -106,34 +106,39 @@ def _seed(seed, torch):
     return _check_seed(seed)
 
 
-def _check_seed_on_meshes(module, seed, dtensor):
-    """All-gather the seed over every device-mesh dimension the module's
-    DTensors live on; on a mismatch every rank raises the same error."""
+def _check_seed_on_meshes(module, seed, dtensor, torch):
+    """Compare the seed across every device mesh the module's DTensors live
+    on: the smallest and largest seed are all-gathered along each mesh
+    dimension in turn, which spreads them over the whole mesh, so every rank
+    of a mesh raises if any two of its ranks differ (rather than some ranks
+    going on into a collective that the others never join)."""
     if dtensor is None:
         return
-    import torch
     import torch.distributed as dist
 
-    groups = {}
+    meshes = {}
     for _, t in _named_tensors(module):
         if isinstance(t, dtensor):
-            mesh = t.device_mesh
-            for d in range(mesh.ndim):
-                g = mesh.get_group(d)
-                groups.setdefault(id(g), (g, mesh.device_type))
+            meshes.setdefault(id(t.device_mesh), t.device_mesh)
     signed = seed - (1 << 64) if seed >= 1 << 63 else seed
-    for group, device_type in groups.values():
-        mine = torch.tensor([signed], dtype=torch.int64, device=device_type)
-        every = [torch.empty_like(mine) for _ in range(dist.get_world_size(group))]
-        dist.all_gather(every, mine, group=group)
-        seeds = [int(s.item()) & ((1 << 64) - 1) for s in every]
-        if len(set(seeds)) > 1:
-            ranks = dist.get_process_group_ranks(group)
-            listed = ", ".join(f"rank {r}: {s}" for r, s in zip(ranks, seeds))
+    spreads = []
+    for mesh in meshes.values():  # every collective first, then any error
+        low = high = signed
+        for dim in range(mesh.ndim):
+            group = mesh.get_group(dim)
+            mine = torch.tensor([low, high], dtype=torch.int64, device=mesh.device_type)
+            every = [torch.empty_like(mine) for _ in range(dist.get_world_size(group))]
+            dist.all_gather(every, mine, group=group)
+            low = min(int(e[0].item()) for e in every)
+            high = max(int(e[1].item()) for e in every)
+        spreads.append((low, high))
+    for low, high in spreads:
+        if low != high:
             raise RuntimeError(
-                f"materialize(): the seed differs across the device mesh ({listed}); pass the same "
-                "seed= on every rank (or call torch.manual_seed with the same seed on every rank "
-                "when seed=None)")
+                f"materialize(): the seed differs across the device mesh (rank {dist.get_rank()} has "
+                f"{seed}; the mesh's seeds, as signed 64-bit ints, range from {low} to {high}); pass "
+                "the same seed= on every rank (or call torch.manual_seed with the same seed on every "
+                "rank when seed=None)")
 
 
 def _allocate(module, device, dtensor, torch):
@@ -306,7 +311,7 @@ def materialize(module, device=None, *, seed: Optional[int] = None,
         device = torch.device(device)
     dtensor = _dtensor_type()
     seed = _seed(seed, torch)
-    _check_seed_on_meshes(module, seed, dtensor)
+    _check_seed_on_meshes(module, seed, dtensor, torch)
     allocated = _allocate(module, device, dtensor, torch)
     before = _versions(module, dtensor)
     keys = _NameKeys(module, seed, dtensor)
