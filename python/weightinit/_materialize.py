@@ -214,7 +214,7 @@ def _apply_order(module):
     return order
 
 
-def _run_inits(module, init, allocated, dtensor):
+def _run_inits(module, init, allocated, dtensor, filled):
     order = _apply_order(module)
     if init is not None:
         for m in order:
@@ -244,12 +244,13 @@ def _run_inits(module, init, allocated, dtensor):
         own = [f"{p}.{k}" if p else k for k, t in list(m._parameters.items()) + list(m._buffers.items())
                if t is not None]
         own = [n for n in own if n in allocated and n in before]
-        if own and all(before[n] == after[n] for n in own):
+        if own and all(before[n] == after[n] and n not in filled for n in own):
             reset()
 
 
-def materialize(module, device=None, *, seed: Optional[int] = None,
-                init: Optional[Callable] = None):
+def materialize(module: "torch.nn.Module", device: "str | torch.device | None" = None, *,
+                seed: Optional[int] = None,
+                init: "Callable[[torch.nn.Module], object] | None" = None) -> "torch.nn.Module":
     """Allocate and initialise a module built on the meta device, with values
     that depend only on ``seed`` and the tensors' names.
 
@@ -296,7 +297,7 @@ def materialize(module, device=None, *, seed: Optional[int] = None,
     wrote (e.g. an ``nn.Parameter`` that a custom module fills only in its
     ``__init__``), leaving the module allocated; pass an ``init`` that covers
     them.  Warns when an init drew from torch's default generator (a fill
-    weightinit hands to torch, such as ``orthogonal_`` on a DTensor, or a
+    weightinit leaves to torch, such as ``Tensor.normal_`` on a DTensor, or a
     direct ``torch.randn``): those values are not keyed by name.
 
     Example:
@@ -319,7 +320,7 @@ def materialize(module, device=None, *, seed: Optional[int] = None,
     outer, _target.name_key = _target.name_key, keys
     try:
         with torch.no_grad(), patched(tensor_methods=True, devices="reproducible"):
-            _run_inits(module, init, allocated, dtensor)
+            _run_inits(module, init, allocated, dtensor, keys.filled)
     finally:
         _target.name_key = outer
     if not torch.equal(rng, torch.default_generator.get_state()):
