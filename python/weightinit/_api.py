@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _core
 from ._frameworks import nn_init, torch_info
-from ._target import Block, fill, torch_fallback
+from ._target import Block, fill, observe, observers, torch_fallback
 from ._torch_compat import C10_REAL, fill_value, float_args, refuse_numpy_dtype
 
 __all__ = [
@@ -182,6 +182,8 @@ def _constant(tensor, val, torch_fn):
     target = tensor.tensor if type(tensor) is Block else tensor
     info = torch_info()
     if info is not None and isinstance(target, info.Tensor):
+        if observers:
+            observe(tensor, _core.CONSTANT, val)
         torch_fn(target)
         return tensor
     from_tensor = info is not None and isinstance(val, info.Tensor)

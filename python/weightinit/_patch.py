@@ -22,7 +22,7 @@ How:
   one that bound torch's function while patched.  The wrapper applies the
   options of the active levels: tensors on accelerators go to torch's own
   function unless ``devices="reproducible"``; ``generator_for`` supplies a
-  generator to fills called without one.
+  generator to weightinit's fills called without one.
 * First level: every namespace in ``sys.modules`` except weightinit's own, and
   each provider's containers, has each value that *is* an original swapped for
   its replacement (found by identity, under any name); the places are
@@ -132,7 +132,12 @@ def _staged(tensor):
     info = _frameworks._info
     if info is None or not isinstance(tensor, info.Tensor):
         return False
-    return _target._force_staging or not (tensor.is_cpu or tensor.is_meta)
+    if _target._force_staging:
+        return True
+    if info.is_plain(type(tensor)):
+        return not (tensor.is_cpu or tensor.is_meta)
+    with info.torch._C.DisableTorchFunctionSubclass():  # a subclass's __torch_function__ never sees this
+        return not (tensor.is_cpu or tensor.is_meta)
 
 
 def _generator_position(fn):
@@ -151,7 +156,8 @@ def _make_replacement(original, fn, fallback):
             if not opts.reproducible and _staged(tensor):
                 return fallback(*args, **kwargs)
             if (opts.generator_for is not None and gen_pos is not None and kwargs.get("generator") is None
-                    and (len(args) <= gen_pos or args[gen_pos] is None)):
+                    and (len(args) <= gen_pos or args[gen_pos] is None)
+                    and not _target.torch_fallback(tensor, sharded=True)):
                 generator = opts.generator_for(tensor)
                 if generator is not None:
                     if len(args) > gen_pos:
@@ -425,7 +431,9 @@ def patch(*, tensor_methods: bool = False, devices: str = "torch", generator_for
             ``"reproducible"``: they are filled through a CPU staging buffer
             with the values a CPU tensor gets
         generator_for: a callable ``(tensor) -> generator or None`` consulted
-            by every replaced fill called without a generator
+            by every replaced fill called without a generator, for the
+            tensors weightinit fills (those torch.nn.init keeps, such as meta
+            tensors, never see it)
 
     Options of nested levels combine: tensor methods and reproducible devices
     while any active level asks for them; the innermost ``generator_for``.

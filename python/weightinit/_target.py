@@ -28,7 +28,7 @@ from ._frameworks import NP_CODES, NP_COMPLEX, torch_info
 from ._random import draw
 from ._torch_compat import ARG_NAMES, empty_noop, float_args, numpy_dtype_error, type_name
 
-__all__ = ["Block", "block", "fill", "keyed", "torch_fallback", "numpy_view"]
+__all__ = ["Block", "block", "fill", "keyed", "torch_fallback", "numpy_view", "observers", "observe"]
 
 
 class Block:
@@ -135,6 +135,17 @@ def numpy_view(arr, dist, fname):
 
 _force_staging = False  # tests: stage CPU tensors too, to check the staging path
 
+# callables (tensor, distribution name, p0, p1, p2, p3) told of every fill
+# before it is made, with the parameters weightinit computed: init_model's record
+observers = []
+_DIST_NAMES = {_core.UNIFORM: "uniform", _core.NORMAL: "normal", _core.TRUNC_NORMAL: "trunc_normal",
+               _core.CONSTANT: "constant"}
+
+
+def observe(tensor, dist, p0, p1=0.0, p2=0.0, p3=0.0):
+    for observer in observers:
+        observer(tensor, _DIST_NAMES[dist], p0, p1, p2, p3)
+
 
 def _region(blk, extra):
     if blk is None:
@@ -170,6 +181,8 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         p0, p1 = float_args(fname, generator, (p0, names[0], 1), (p1, names[1], 2))
     if dist == _core.NORMAL:
         _core.check(dist, p0, p1, _core.F64)  # torch checks std first, whatever the tensor
+    if observers:
+        observe(tensor, dist, p0, p1, p2, p3)
     blk = None
     target = tensor
     if type(target) is Block:
