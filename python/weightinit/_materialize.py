@@ -53,9 +53,12 @@ class _NameKeys:
     """Which of the model's tensors a fill target lies in, by memory range (so
     ``w``, ``w.data``, ``w[0]``, ``w.T`` and a DTensor's local shard all count
     as ``w``), and the generator of its name.  ``filled`` holds the names that
-    took a key: a fill through ``w.data`` does not bump ``w``'s version counter."""
+    weightinit filled (a write through ``w.data`` does not bump ``w``'s version
+    counter): random fills as they take their key, constant ones as an observer
+    of weightinit's fills (``_target.observers``) sees them."""
 
     def __init__(self, module, seed, dtensor):
+        self._dtensor = dtensor
         self._root = Generator(seed)
         self._gens = {}
         self.filled = set()
@@ -79,11 +82,28 @@ class _NameKeys:
         return g
 
     def __call__(self, target):
+        """The generator of the tensor ``target`` lies in (an empty target
+        writes nothing and gets a throwaway one), or None."""
         info = _target.torch_info()
         if info is None or not isinstance(target, info.Tensor):
             return None
         if target.numel() == 0:
             return self._empty
+        name = self._name(target)
+        if name is None:
+            return None
+        self.filled.add(name)
+        return self.generator(name)
+
+    def observe(self, tensor, *params):
+        target = tensor.tensor if type(tensor) is _target.Block else _local(tensor, self._dtensor)
+        info = _target.torch_info()
+        if isinstance(target, info.Tensor) and target.numel():
+            name = self._name(target)
+            if name is not None:
+                self.filled.add(name)
+
+    def _name(self, target):
         lo, hi = _span(target)
         best = None
         i = bisect.bisect_right(self._starts, lo) - 1
@@ -94,10 +114,7 @@ class _NameKeys:
             if hi <= end and (best is None or order < best[0]) and device == target.device:
                 best = (order, name)
             i -= 1
-        if best is None:
-            return None
-        self.filled.add(best[1])
-        return self.generator(best[1])
+        return None if best is None else best[1]
 
 
 def _seed(seed, torch):
@@ -318,11 +335,13 @@ def materialize(module: "torch.nn.Module", device: "str | torch.device | None" =
     keys = _NameKeys(module, seed, dtensor)
     rng = torch.default_generator.get_state()
     outer, _target.name_key = _target.name_key, keys
+    _target.observers.append(keys.observe)
     try:
         with torch.no_grad(), patched(tensor_methods=True, devices="reproducible"):
             _run_inits(module, init, allocated, dtensor, keys.filled)
     finally:
         _target.name_key = outer
+        _target.observers.remove(keys.observe)
     if not torch.equal(rng, torch.default_generator.get_state()):
         warnings.warn("materialize(): an init drew from torch's default generator (a fill weightinit "
                       "leaves to torch, or a direct torch random call): those values are not keyed by "
