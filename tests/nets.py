@@ -43,7 +43,7 @@ class Net(nn.Module):
     def __init__(self, reverse=False, layers=LAYERS):
         super().__init__()
         order = range(layers)
-        _register(self, [("emb", lambda: nn.Embedding(VOCAB, DIM)),
+        _register(self, [("emb", lambda: nn.Embedding(VOCAB, DIM, padding_idx=VOCAB - 2)),
                          ("layers", lambda: nn.ModuleDict(
                              {str(i): Block(reverse) for i in (reversed(order) if reverse else order)})),
                          ("norm", lambda: nn.RMSNorm(DIM)),

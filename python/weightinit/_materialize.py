@@ -265,6 +265,23 @@ def _run_inits(module, init, allocated, dtensor, filled):
             reset()
 
 
+def _zero_padding_rows(module, dtensor, torch):
+    """nn.Embedding's reset_parameters (and transformers' rule) zero
+    ``weight[padding_idx]``; on a DTensor sharded along the rows that index is
+    a replicated copy, so the zero never reaches the shard (torch 2.13).  Zero
+    the row in the local shard that holds it."""
+    if dtensor is None:
+        return
+    for m in module.modules():
+        if (isinstance(m, torch.nn.Embedding) and m.padding_idx is not None
+                and isinstance(m.weight, dtensor) and not getattr(m.weight, "_is_hf_initialized", False)):
+            blk = _target.dtensor_block(m.weight)
+            if blk is not None:
+                row = m.padding_idx - blk.offset[0]
+                if 0 <= row < blk.tensor.shape[0]:
+                    blk.tensor[row].zero_()
+
+
 def materialize(module: "torch.nn.Module", device: "str | torch.device | None" = None, *,
                 seed: Optional[int] = None,
                 init: "Callable[[torch.nn.Module], object] | None" = None) -> "torch.nn.Module":
@@ -339,6 +356,8 @@ def materialize(module: "torch.nn.Module", device: "str | torch.device | None" =
     try:
         with torch.no_grad(), patched(tensor_methods=True, devices="reproducible"):
             _run_inits(module, init, allocated, dtensor, keys.filled)
+            if init is None:
+                _zero_padding_rows(module, dtensor, torch)
     finally:
         _target.name_key = outer
         _target.observers.remove(keys.observe)
