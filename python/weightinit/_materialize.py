@@ -266,14 +266,14 @@ def _run_inits(module, init, allocated, dtensor, filled):
 
 
 def _zero_padding_rows(module, dtensor, torch):
-    """nn.Embedding's reset_parameters (and transformers' rule) zero
-    ``weight[padding_idx]``; on a DTensor sharded along the rows that index is
-    a replicated copy, so the zero never reaches the shard (torch 2.13).  Zero
-    the row in the local shard that holds it."""
+    """nn.Embedding's and nn.EmbeddingBag's reset_parameters (and transformers'
+    rule) zero ``weight[padding_idx]``; on a DTensor sharded along the rows
+    that index is a replicated copy, so the zero never reaches the shard
+    (torch 2.13).  Zero the row in the local shard that holds it."""
     if dtensor is None:
         return
     for m in module.modules():
-        if (isinstance(m, torch.nn.Embedding) and m.padding_idx is not None
+        if (isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag)) and m.padding_idx is not None
                 and isinstance(m.weight, dtensor) and not getattr(m.weight, "_is_hf_initialized", False)):
             blk = _target.dtensor_block(m.weight)
             if blk is not None:
