@@ -364,33 +364,39 @@ def test_fallbacks_under_patch_do_what_torch_does_without_recursion(name, target
         assert torch.equal(t_ours.as_subclass(torch.Tensor), t_theirs.as_subclass(torch.Tensor))
 
 
-def test_sharded_tensor_reaches_torchs_handlers(tmp_path):
-    """Legacy ShardedTensor registers its handlers by torch's function
-    objects; under patch they are found, and the shards they fill go to
-    weightinit (a real gloo process group, in a subprocess)."""
+@pytest.mark.parametrize("imported", ["before", "while patched"])
+def test_sharded_tensor_reaches_torchs_handlers(tmp_path, imported):
+    """Legacy ShardedTensor registers its handlers by function object (by a
+    replacement, when imported while patched); under patch and after it they
+    are found, and the shards they fill go to weightinit under patch (a real
+    gloo process group, in a subprocess)."""
     code = textwrap.dedent(f"""
         import warnings; warnings.simplefilter("ignore")
-        import torch, torch.distributed as dist
+        import contextlib, torch, torch.distributed as dist
         import weightinit as wi
+        if {imported == "before"}:
+            from torch.distributed._shard import sharded_tensor
+        with wi.patched():
+            from torch.distributed._shard import sharded_tensor
+            from torch.distributed._shard.sharding_spec import ChunkShardingSpec
         dist.init_process_group("gloo", init_method="file://{tmp_path}/store", rank=0, world_size=1)
-        from torch.distributed._shard import sharded_tensor
-        from torch.distributed._shard.sharding_spec import ChunkShardingSpec
         st = sharded_tensor.empty(ChunkShardingSpec(dim=0, placements=["rank:0/cpu"]), 8, 4)
         shard = st.local_shards()[0].tensor
         for name, kw in [("uniform_", dict(a=-1.0, b=1.0)), ("normal_", dict(mean=0.0, std=2.0)),
                          ("kaiming_uniform_", dict(a=0.5)), ("constant_", dict(val=0.25))]:
-            torch.manual_seed(1)
-            with wi.patched():
-                assert getattr(torch.nn.init, name)(st, **kw) is st
-            torch.manual_seed(1)
-            ref = getattr(wi, name)(torch.empty(8, 4), **kw)
-            print(name, torch.equal(shard, ref), flush=True)
+            for patched, init in [(True, wi), (False, torch.nn.init)]:
+                torch.manual_seed(1)
+                with wi.patched() if patched else contextlib.nullcontext():
+                    assert getattr(torch.nn.init, name)(st, **kw) is st
+                torch.manual_seed(1)
+                ref = getattr(init, name)(torch.empty(8, 4), **kw)
+                print(name, torch.equal(shard, ref), flush=True)
         dist.destroy_process_group()
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["uniform_", "True", "normal_", "True", "kaiming_uniform_", "True",
-                                  "constant_", "True"]
+    assert out.stdout.split() == [w for n in ("uniform_", "normal_", "kaiming_uniform_", "constant_")
+                                  for w in (n, "True", n, "True")]
 
 
 def test_tensor_methods_for_the_tensors_weightinit_fills():

@@ -15,7 +15,8 @@ How:
   the module whose import activates it, a function returning
   ``{name: (original, weightinit function, fallback)}`` (called once, when the
   module is first seen, so its originals are captured before anything is
-  replaced), and any dicts outside module namespaces that hold originals.
+  replaced), any dicts outside module namespaces that hold originals, and
+  any handler tables keyed by them (legacy ShardedTensor's).
 * Each original gets one replacement, made once: a thin wrapper of the
   weightinit function with its signature.  It is a distinct object, so a
   module that did ``from weightinit import normal_`` is never mistaken for
@@ -51,7 +52,7 @@ fill a generator of the caller's choosing (per-parameter generators).
 
 import contextlib
 import functools
-import importlib.machinery  # noqa: F401 - the loaders' module, imported before any hook
+import importlib.machinery
 import inspect
 import sys
 import threading
@@ -78,7 +79,8 @@ class Provider(NamedTuple):
     """Where a library's init functions live and what replaces them."""
     module: str                # the module whose presence activates this provider
     pairs: Callable            # module -> {name: (original, weightinit function, fallback)}
-    containers: Callable = lambda module: []   # module -> dicts holding originals
+    containers: Callable = lambda module: []   # module -> dicts holding originals as values
+    handlers: Callable = lambda module: []     # module -> dicts keyed by original functions
 
 
 def _torch_pairs(init):
@@ -91,14 +93,21 @@ def _torch_pairs(init):
     return pairs
 
 
-def _transformers_tables(module):
-    table = getattr(module, "TORCH_INIT_FUNCTIONS", None)  # transformers >= 5
-    return [table] if isinstance(table, dict) else []
+def _tables(*names):
+    def find(module):
+        return [t for t in (getattr(module, n, None) for n in names) if isinstance(t, dict)]
+    return find
 
 
 PROVIDERS = [
     Provider("torch.nn.init", _torch_pairs),
-    Provider("transformers.initialization", lambda module: {}, _transformers_tables),
+    # transformers >= 5 keeps torch's functions in a table of its own
+    Provider("transformers.initialization", lambda module: {}, _tables("TORCH_INIT_FUNCTIONS")),
+    # legacy ShardedTensor's handlers, registered by function: registered while
+    # patched they are keyed by a replacement, and re-keyed by torch's function
+    # (which weightinit's fallbacks dispatch with)
+    Provider("torch.distributed._shard.sharded_tensor.api", lambda module: {}, handlers=_tables(
+        "_SHARDED_OPS", "_CUSTOM_SHARDED_OPS")),
 ]
 
 _DEVICES = ("torch", "reproducible")
@@ -122,7 +131,7 @@ _original_of = {}      # id(replacement) -> (replacement, original)
 _ids = set()           # the ids of both
 _active = {}           # provider module name -> the module object its pairs came from
 _places = {}           # id(dict) -> (dict, keys): where an original or a replacement was seen
-_scanned = {}          # module name -> (module, size of its namespace) at its last scan
+_scanned = {}          # module name -> (module, its namespace or None to skip, size at its last scan)
 _tensor_methods = {}   # name -> (torch's method, whether torch.Tensor's own dict held it)
 
 
@@ -178,9 +187,7 @@ def _add_pair(original, fn, fallback):
 
 
 def _activate_providers():
-    """Capture the pairs of every provider whose module is loaded (once per
-    module object).  Returns the providers activated now."""
-    new = []
+    """Capture the pairs of every provider whose module is loaded (once per module object)."""
     for provider in PROVIDERS:
         module = sys.modules.get(provider.module)
         if module is None or _active.get(provider.module) is module:
@@ -188,8 +195,6 @@ def _activate_providers():
         for original, fn, fallback in provider.pairs(module).values():
             _add_pair(original, fn, fallback)
         _active[provider.module] = module
-        new.append(provider)
-    return new
 
 
 def _swap_known(d, keys, table):
@@ -211,29 +216,31 @@ def _scan(d):
     _swap_known(d, keys, table)
 
 
-def _own(name):
-    return name == "weightinit" or name.startswith("weightinit.")
-
-
 def _scan_modules():
     for name, module in list(sys.modules.items()):
-        if _own(name):
-            continue
-        d = getattr(module, "__dict__", None)
-        if type(d) is not dict:
-            continue
         seen = _scanned.get(name)
-        if seen is not None and seen[0] is module and seen[1] == len(d) and name != "__main__":
+        if seen is not None and seen[0] is module and (seen[1] is None or len(seen[1]) == seen[2]):
+            continue  # weightinit's own, or not a module namespace, or unchanged since its last scan
+        d = getattr(module, "__dict__", None)
+        if type(d) is not dict or name == "weightinit" or name.startswith("weightinit."):
+            _scanned[name] = (module, None, 0)
             continue
         _scan(d)
-        _scanned[name] = (module, len(d))
+        _scanned[name] = (module, d, -1 if name == "__main__" else len(d))
 
 
-def _containers():
+def _sweep_tables():
+    """Provider containers to the current state; handler tables keyed by torch's functions."""
     for provider in PROVIDERS:
         module = _active.get(provider.module)
-        if module is not None:
-            yield from provider.containers(module)
+        if module is None:
+            continue
+        for d in provider.containers(module):
+            _scan(d)
+        for d in provider.handlers(module):
+            for key in [k for k in list(d) if id(k) in _original_of]:
+                d.setdefault(_original_of[id(key)][1], d[key])
+                del d[key]
 
 
 def _sweep():
@@ -242,8 +249,7 @@ def _sweep():
     for d, keys in list(_places.values()):
         _swap_known(d, keys, table)
     _scan_modules()
-    for d in _containers():
-        _scan(d)
+    _sweep_tables()
 
 
 class _Finder:
@@ -283,11 +289,9 @@ def _scanning(exec_module):
         exec_module(module)
         with _lock:
             if _installed:
-                for provider in _activate_providers():
-                    for d in provider.containers(sys.modules[provider.module]):
-                        _scan(d)
+                _activate_providers()
                 _scan(module.__dict__)
-                _scanned[module.__name__] = (module, len(module.__dict__))
+                _sweep_tables()
     return run
 
 
@@ -359,25 +363,29 @@ def _set_tensor_methods(on):
 
 
 def _update():
-    """Install, re-configure or uninstall to match the active levels."""
+    """Install, re-configure or uninstall to match the active levels.  The
+    options stay in force until the very end of an uninstall, so that a call
+    in another thread meanwhile still applies them."""
     global _effective, _installed
-    if _levels and not _installed:
-        import torch  # noqa: F401 - patching torch needs torch
-        torch_info()  # capture torch's originals before anything is replaced
-        _installed = True
-        _activate_providers()
-        _sweep()
-        sys.meta_path.insert(0, _finder)
-    opts = _Options(any(lv.tensor_methods for lv in _levels), any(lv.reproducible for lv in _levels),
-                    next((lv.generator_for for lv in reversed(_levels) if lv.generator_for is not None), None))
-    if _installed:
-        _set_tensor_methods(opts.tensor_methods)
-    _effective = opts if _levels else _UNPATCHED
-    if not _levels and _installed:
-        _installed = False
+    if _levels:
+        _effective = _Options(
+            any(lv.tensor_methods for lv in _levels), any(lv.reproducible for lv in _levels),
+            next((lv.generator_for for lv in reversed(_levels) if lv.generator_for is not None), None))
+        if not _installed:
+            import torch  # noqa: F401 - patching torch needs torch
+            torch_info()  # capture torch's originals before anything is replaced
+            _installed = True
+            _activate_providers()
+            _sweep()
+            sys.meta_path.insert(0, _finder)
+        _set_tensor_methods(_effective.tensor_methods)
+    elif _installed:
+        _set_tensor_methods(False)
         while _finder in sys.meta_path:
             sys.meta_path.remove(_finder)
+        _installed = False
         _sweep()
+        _effective = _UNPATCHED
 
 
 def _options(tensor_methods, devices, generator_for):
