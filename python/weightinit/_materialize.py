@@ -7,8 +7,10 @@ stream k.  So the values depend on (seed, names, the init code) only: not on
 the order in which submodules are initialised, on which submodules this
 process holds (pipeline stages), on the sharding, device or thread count.
 
-Model-level code on top of the public API; the one hook into the fill path is
-``_target.name_key`` (a lookup from a filled tensor to its name's generator).
+Model-level code on top of the public API and ``patched()``; its two seams in
+the fill path are ``_target.name_key`` (a lookup from a filled tensor to its
+name's generator) and an entry in ``_target.observers`` (which tensors
+weightinit wrote).
 """
 
 import bisect
@@ -17,8 +19,10 @@ import warnings
 from typing import Callable, Optional
 
 from . import _target
+from ._frameworks import torch_info
 from ._patch import patched
 from ._random import Generator, _check_seed, _torch_draw
+from ._target import Block
 
 __all__ = ["materialize"]
 
@@ -84,7 +88,7 @@ class _NameKeys:
     def __call__(self, target):
         """The generator of the tensor ``target`` lies in (an empty target
         writes nothing and gets a throwaway one), or None."""
-        info = _target.torch_info()
+        info = torch_info()
         if info is None or not isinstance(target, info.Tensor):
             return None
         if target.numel() == 0:
@@ -96,9 +100,8 @@ class _NameKeys:
         return self.generator(name)
 
     def observe(self, tensor, *params):
-        target = tensor.tensor if type(tensor) is _target.Block else _local(tensor, self._dtensor)
-        info = _target.torch_info()
-        if isinstance(target, info.Tensor) and target.numel():
+        target = tensor.tensor if type(tensor) is Block else _local(tensor, self._dtensor)
+        if isinstance(target, torch_info().Tensor) and target.numel():
             name = self._name(target)
             if name is not None:
                 self.filled.add(name)

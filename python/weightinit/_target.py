@@ -8,10 +8,10 @@
 * Anything else with ``__dlpack__``: a DLPack capsule.
 * Block: a block of a larger logical tensor (sharded init).
 
-``name_key`` is the one hook in the fill path: weightinit.materialize sets it
-to a function (target) -> Generator or None, so that a fill of one of the
-model's tensors (or of a view of its memory, a DTensor's local shard, a Block
-of it) takes its key from that tensor's name instead of ``generator``.
+``name_key`` is materialize's hook in the fill path: weightinit.materialize
+sets it to a function (target) -> Generator or None, so that a fill of one of
+the model's tensors (or of a view of its memory, a DTensor's local shard, a
+Block of it) takes its key from that tensor's name instead of ``generator``.
 
 torch is never imported here: a tensor can only exist once the user has
 imported torch, so ``sys.modules`` is consulted instead.
