@@ -1,12 +1,13 @@
 """materialize on sharded models, in real torch.distributed runs: 2 and 3 CPU
 processes (gloo, 127.0.0.1) started here.  Each rank materialises the model
-of tests/nets.py sharded with FSDP2 (fully_shard per block and at the root),
-with tensor parallelism (ColwiseParallel / RowwiseParallel), as a pipeline
-stage (some layers deleted, names kept) and with its submodules registered in
-reverse order; the full tensors (``full_tensor()``) must equal bit for bit
-those of the same model materialised unsharded in this process.  Also: a seed
-that differs across ranks raises on every rank, and a fill left to torch's
-DTensor RNG warns."""
+of tests/nets.py sharded with FSDP2 (fully_shard per block and at the root;
+on a 1-D mesh, and as HSDP on a 2-D one), with tensor parallelism
+(ColwiseParallel / RowwiseParallel), as a pipeline stage (some layers
+deleted, names kept) and with its submodules registered in reverse order; the
+full tensors (``full_tensor()``) must equal bit for bit those of the same
+model materialised unsharded in this process.  Also: a seed that differs
+across ranks raises on every rank (checked on the 2-D mesh), and a fill left
+to torch's DTensor RNG warns."""
 
 import os
 import socket
@@ -80,14 +81,18 @@ def _worker(rank, world, port, out_dir):
     dist.init_process_group("gloo", rank=rank, world_size=world)
     try:
         mesh = init_device_mesh("cpu", (world,))
+        hsdp = init_device_mesh("cpu", (1, world), mesh_dim_names=("replicate", "shard"))
         results = {}
         for init_name, init in INITS.items():
             cases = {"fsdp": _fsdp(nets.on_meta(), mesh),
                      "tp": _tp(nets.on_meta(), mesh),
+                     "hsdp": _fsdp(nets.on_meta(), hsdp),  # a 2-D mesh: Replicate, Shard(0)
                      "stage": _fsdp(_stage(nets.on_meta()), mesh),
                      "reverse": _fsdp(nets.on_meta(reverse=True), mesh)}
             for case, model in cases.items():
                 assert any(isinstance(p, DTensor) for p in model.parameters())
+                if case == "hsdp":
+                    assert all(p.device_mesh.ndim == 2 for p in model.parameters())
                 wi.set_num_threads(1 + rank % 2)
                 assert wi.materialize(model, seed=SEED, init=init) is model
                 results[(init_name, case)] = nets.full_state(model)
@@ -96,7 +101,7 @@ def _worker(rank, world, port, out_dir):
             wi.materialize(_fsdp(nets.on_meta(), mesh), seed=SEED, init=_torch_rng_init)
         results["warned"] = [str(w.message) for w in caught if "materialize()" in str(w.message)]
         try:  # a different seed on each rank: every rank must raise
-            wi.materialize(_fsdp(nets.on_meta(), mesh), seed=SEED + rank)
+            wi.materialize(_fsdp(nets.on_meta(), hsdp), seed=SEED + rank)
             results["mismatch"] = None
         except RuntimeError as e:
             results["mismatch"] = str(e)
@@ -122,7 +127,7 @@ def unsharded():
 
 
 @pytest.mark.parametrize("init_name", list(INITS))
-@pytest.mark.parametrize("case", ["fsdp", "tp", "stage", "reverse"])
+@pytest.mark.parametrize("case", ["fsdp", "hsdp", "tp", "stage", "reverse"])
 def test_sharded_materialize_equals_unsharded(ranks, unsharded, case, init_name):
     ref = unsharded[init_name]
     for rank, results in enumerate(ranks):
