@@ -11,10 +11,10 @@ heads, vocab 32000) in float32 and bfloat16.
 
 Each round builds every model three ways, in an order that alternates from
 round to round: with torch's init, under ``weightinit.patched()``, and the
-floor -- allocating tensors of the same shapes and ``fill_(0.5)`` on each,
-i.e. the page faults and memory writes any build pays.  Models whose init is
-their modules' own (all but the ResNet, whose init loop runs after
-construction) are also built a fourth way: on the meta device, then
+floor -- allocating tensors of the same shapes and writing each once with a
+constant, i.e. the page faults and memory writes any build pays.  Models
+whose init is their modules' own (all but the ResNet, whose init loop runs
+after construction) are also built a fourth way: on the meta device, then
 ``weightinit.materialize(model, "cpu", seed=0)``, which runs each init once
 (a transformers model gets its ``_init_weights`` rules without the torch
 defaults they overwrite).  After one untimed round, R rounds are timed;
@@ -106,11 +106,15 @@ def materialized(torch, build):
 
 
 def floor(torch, shapes):
-    """What a build at memory speed costs: the same tensors allocated and written once."""
+    """What a build at memory speed costs: the same tensors allocated and
+    written once, by weightinit's own threads (its constant fill, through a
+    NumPy view; bfloat16 viewed as float16), the writers of a patched build."""
     def run():
         kept = []
         for shape, dtype in shapes:
-            kept.append(torch.empty(shape, dtype=dtype).fill_(0.5))
+            t = torch.empty(shape, dtype=dtype)
+            wi.constant_((t.view(torch.float16) if dtype == torch.bfloat16 else t).numpy(), 0.5)
+            kept.append(t)
         return kept
     return run
 
