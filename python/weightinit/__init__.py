@@ -25,6 +25,7 @@ from ._api import (
     xavier_uniform_,
     zeros_,
 )
+from ._materialize import materialize
 from ._model import RULES, InitEntry, InitRecord, init_model
 from ._patch import is_patched, patch, patched, unpatch
 from ._core import available_isas, get_num_threads, isa, set_isa, set_num_threads
@@ -58,5 +59,6 @@ __all__ = [
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "patch", "unpatch", "patched", "is_patched", "init_model", "InitRecord", "InitEntry", "RULES",
+    "materialize",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
 ]

@@ -37,7 +37,7 @@ from ._api import (
 )
 from ._frameworks import nn_init, torch_info
 from ._random import _check_generator, draw
-from ._target import Block, fill, numpy_view, torch_fallback
+from ._target import Block, fill, keyed, numpy_view, torch_fallback
 from ._torch_compat import C10_FLOAT, float_arg, orthogonal_gain, type_name
 from ._typing import GeneratorLike, T
 
@@ -254,6 +254,7 @@ def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = No
     cols = numel // rows
     kind, view = _target_kind(target, "orthogonal_")
     _check_generator(generator, "normal_")
+    generator = keyed(view, generator)  # the Gaussian matrix is a temporary: key it by the target
     if kind == "numpy":
         numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
         if view.dtype.kind == "c":
@@ -319,6 +320,8 @@ def sparse_(tensor: T, sparsity: float, std: float = 0.01, generator: GeneratorL
     zeros = len(range(rows)[:num_zeros])
     kind, view = _target_kind(target, "sparse_")
     std = float_arg(std, "normal_", "std", 2)
+    _check_generator(generator, "normal_")
+    generator = keyed(view, generator)  # the same generator for the values and the pattern
     values = view if offset is None else Block(view, full, offset)
     fill(values, _core.NORMAL, 0.0, std, generator, "normal_")
     torch: Any = torch_info().torch if kind == "torch" else None

@@ -68,6 +68,10 @@ with init.patched(tensor_methods=True):
 record: init.InitRecord = init.init_model(model, "kaiming_normal", mode="fan_out", nonlinearity="relu")
 entries: list[init.InitEntry] = record.entries
 rule_names: list[str] = [layer for layer, _, _ in init.RULES]
+with torch.device("meta"):
+    big = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))
+big = init.materialize(big, "cpu", seed=0)
+forked: init.Generator = init.Generator(0).fork("0.weight")
 
 # seeding, kernel paths, threads
 init.manual_seed(0)
