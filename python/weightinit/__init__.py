@@ -45,6 +45,7 @@ from ._structured import (
     xavier_uniform,
 )
 from ._target import Block, block
+from ._inspect import LayerStats, Report, inspect, plot_depth, rule_stds
 
 __version__ = "0.1.0"
 
@@ -56,4 +57,5 @@ __all__ = [
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
+    "inspect", "Report", "LayerStats", "rule_stds", "plot_depth",
 ]
