@@ -46,6 +46,7 @@ from ._structured import (
 )
 from ._target import Block, block
 from ._inspect import LayerStats, Report, inspect, plot_depth, rule_stds
+from ._lsuv import LSUVLayer, LSUVRecord, lsuv_
 
 __version__ = "0.1.0"
 
@@ -57,5 +58,5 @@ __all__ = [
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
-    "inspect", "Report", "LayerStats", "rule_stds", "plot_depth",
+    "inspect", "Report", "LayerStats", "rule_stds", "plot_depth", "lsuv_", "LSUVRecord", "LSUVLayer",
 ]
