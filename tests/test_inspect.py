@@ -15,6 +15,8 @@ import torch.nn as nn
 
 import weightinit as wi
 
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
+
 
 def small_mlp():
     torch.manual_seed(1)
