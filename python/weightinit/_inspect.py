@@ -245,7 +245,7 @@ def _depth_panels(ax_f, ax_b, reports: Mapping[str, Report]) -> None:
             if bad:
                 ax_f.scatter([r.index for r in bad], _positive(r.act_std for r in bad), s=60,
                              facecolors="none", edgecolors="red", label="flagged (see table)", zorder=3)
-    for ax, what in [(ax_f, "activation std (layer output)"), (ax_b, "gradient std")]:
+    for ax, what in [(ax_f, "activation std (layer output)"), (ax_b, "gradient std (d loss / d layer output)")]:
         ax.set_yscale("log")
         ax.set_xlabel("layer with parameters (forward order)")
         ax.set_ylabel(what)
