@@ -113,3 +113,20 @@ def test_sparse_tensors_go_to_torch():
     with pytest.raises(Exception) as theirs:
         tinit.normal_(torch.zeros(4, 4).to_sparse())
     assert type(ours.value) is type(theirs.value) and str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("name", ["uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
+                                  "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+                                  "kaiming_normal_", "orthogonal_", "sparse_"])
+def test_fallbacks_call_torchs_own_functions_whatever_torch_nn_init_holds(name, monkeypatch):
+    """A meta tensor goes to torch's original function, not to what
+    torch.nn.init holds now (weightinit.patch() puts weightinit's there)."""
+    args = {"constant_": (0.5,), "sparse_": (0.5,)}.get(name, ())
+    shape = (6, 4, 3) if name == "dirac_" else (6, 4)
+
+    def trap(*a, **k):
+        raise AssertionError(f"torch.nn.init.{name} as it is now was called")
+
+    monkeypatch.setattr(tinit, name, trap)
+    t = torch.empty(shape, device="meta")
+    assert getattr(wi, name)(t, *args) is t

@@ -7,23 +7,20 @@ the C core.  Torch tensors weightinit does not fill itself (see
 """
 
 import math
-import sys
 import warnings
 
 import numpy as np
 
 from . import _core
-from ._target import Block, fill, float_args, refuse_numpy_dtype, torch_fallback, _torch_info
+from ._frameworks import nn_init, torch_info
+from ._target import Block, fill, torch_fallback
+from ._torch_compat import C10_REAL, fill_value, float_args, refuse_numpy_dtype
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
     "_calculate_fan_in_and_fan_out", "_calculate_correct_fan",
 ]
-
-
-def _nn_init():
-    return sys.modules["torch"].nn.init
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -86,7 +83,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
         >>> weightinit.uniform_(w)
     """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().uniform_(tensor, a, b, generator)
+        return nn_init().uniform_(tensor, a, b, generator)
     a, b = float_args("uniform_", generator, (a, "from", 1), (b, "to", 2))
     return fill(tensor, _core.UNIFORM, a, b, generator, "uniform_")
 
@@ -105,7 +102,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
         >>> weightinit.normal_(w)
     """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().normal_(tensor, mean, std, generator)
+        return nn_init().normal_(tensor, mean, std, generator)
     mean, std = float_args("normal_", generator, (mean, "mean", 1), (std, "std", 2))
     return fill(tensor, _core.NORMAL, mean, std, generator, "normal_")
 
@@ -141,7 +138,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         >>> weightinit.trunc_normal_(w, std=0.02)
     """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().trunc_normal_(tensor, mean, std, a, b, generator)
+        return nn_init().trunc_normal_(tensor, mean, std, a, b, generator)
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn(
             "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
@@ -171,39 +168,11 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if branch == _core.UNIFORM and dtype.endswith(("complex64", "complex128")):
         # torch's uniform_ checks the bounds before its comparison fails
         _core.check(_core.UNIFORM, float(a), float(b), _core.F32 if dtype.endswith("64") else _core.F64)
-    refuse_numpy_dtype(tensor, branch, "trunc_normal_", complex_ok=False)
+    refuse_numpy_dtype(target, branch, "trunc_normal_", complex_ok=False)
     mean, std, a, b = float(mean), float(std), float(a), float(b)
     if not (math.isfinite(mean) and math.isfinite(std)):
         return fill(tensor, _core.UNIFORM, a, b, generator, fname)
     return fill(tensor, _core.TRUNC_NORMAL, mean, abs(std), generator, fname, a, b)
-
-
-def _fill_value(val):
-    """A fill value under torch's fill_ rules: a real or complex number or a
-    0-d tensor."""
-    if isinstance(val, (bool, int)):
-        if not -(1 << 63) <= val < (1 << 64):
-            raise OverflowError("int too big to convert")
-        return val
-    if isinstance(val, np.complexfloating):  # torch's parser reads it as a real number
-        return float(val)  # the real part, with NumPy's ComplexWarning
-    if isinstance(val, (float, complex, np.number, np.bool_)):
-        return val
-    info = _torch_info()
-    if info is not None and isinstance(val, info.Tensor):
-        if val.dim() != 0:
-            raise RuntimeError(
-                f"fill_ only supports 0-dimension value tensor but got tensor with {val.dim()} dimensions.")
-        return val.item()
-    name = type(val).__name__ if type(val).__module__ == "builtins" else \
-        f"{type(val).__module__}.{type(val).__name__}"
-    raise TypeError(
-        f"fill_() received an invalid combination of arguments - got ({name}), but expected one of:\n"
-        f" * (Tensor value)\n      didn't match because some of the arguments have invalid types: (!{name}!)\n"
-        f" * (Number value)\n      didn't match because some of the arguments have invalid types: (!{name}!)\n")
-
-
-_C10_REAL = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 def _constant(tensor, val, torch_fn):
@@ -211,19 +180,19 @@ def _constant(tensor, val, torch_fn):
     memory bandwidth, every dtype); NumPy float arrays and DLPack objects to
     the core; other NumPy dtypes take NumPy's assignment."""
     target = tensor.tensor if type(tensor) is Block else tensor
-    info = _torch_info()
+    info = torch_info()
     if info is not None and isinstance(target, info.Tensor):
         torch_fn(target)
         return tensor
     from_tensor = info is not None and isinstance(val, info.Tensor)
-    val = _fill_value(val)
+    val = fill_value(val)
     if isinstance(target, np.ndarray) and target.dtype.kind != "f":
         target[...] = val
         return tensor
     if isinstance(val, complex) or np.iscomplexobj(val):
         if val.imag != 0:
             if not from_tensor:
-                name = _C10_REAL.get(str(getattr(target, "dtype", "")), "float")
+                name = C10_REAL.get(str(getattr(target, "dtype", "")), "float")
                 raise RuntimeError(f"value cannot be converted to type {name} without overflow")
             # a complex 0-d tensor is copied, as torch's fill_ does
             warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
@@ -243,7 +212,7 @@ def constant_(tensor, val):
         >>> w = torch.empty(3, 5)
         >>> weightinit.constant_(w, 0.3)
     """
-    return _constant(tensor, val, lambda t: _nn_init().constant_(t, val))
+    return _constant(tensor, val, lambda t: nn_init().constant_(t, val))
 
 
 def ones_(tensor):
@@ -253,7 +222,7 @@ def ones_(tensor):
         >>> w = torch.empty(3, 5)
         >>> weightinit.ones_(w)
     """
-    return _constant(tensor, 1.0, lambda t: _nn_init().ones_(t))
+    return _constant(tensor, 1.0, lambda t: nn_init().ones_(t))
 
 
 def zeros_(tensor):
@@ -263,7 +232,7 @@ def zeros_(tensor):
         >>> w = torch.empty(3, 5)
         >>> weightinit.zeros_(w)
     """
-    return _constant(tensor, 0.0, lambda t: _nn_init().zeros_(t))
+    return _constant(tensor, 0.0, lambda t: nn_init().zeros_(t))
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -299,7 +268,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
         >>> weightinit.xavier_uniform_(w, gain=weightinit.calculate_gain("relu"))
     """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().xavier_uniform_(tensor, gain, generator)
+        return nn_init().xavier_uniform_(tensor, gain, generator)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -323,13 +292,25 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
         >>> weightinit.xavier_normal_(w)
     """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().xavier_normal_(tensor, gain, generator)
+        return nn_init().xavier_normal_(tensor, gain, generator)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return fill(tensor, _core.NORMAL, 0.0, std, generator, "normal_")
 
 
-_KAIMING_MODE_DOC = """
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    return gain / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    r"""Fill ``tensor`` with Kaiming/He uniform values (He et al., 2015):
+    :math:`\mathcal{U}(-\text{bound}, \text{bound})` with
+
+    .. math::
+        \text{bound} = \text{gain} \times \sqrt{\frac{3}{\text{fan\_mode}}}
+
     Args:
         tensor: at least 2-D; a torch.Tensor, numpy.ndarray, DLPack object or Block
         a: negative slope of the rectifier after this layer (used with
@@ -343,18 +324,13 @@ _KAIMING_MODE_DOC = """
     Fans assume torch's layout ``(out_features, in_features, *kernel)``, i.e.
     ``x @ w.T``; for a weight used as ``x @ w`` pass ``w.T``.  A tensor with no
     elements is left as is, with torch's warning.
-"""
 
-
-def _kaiming_std(tensor, a, mode, nonlinearity):
-    fan = _calculate_correct_fan(tensor, mode)
-    gain = calculate_gain(nonlinearity, a)
-    return gain / math.sqrt(fan)
-
-
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")
+    """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().kaiming_uniform_(tensor, a, mode, nonlinearity, generator)
+        return nn_init().kaiming_uniform_(tensor, a, mode, nonlinearity, generator)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
@@ -363,33 +339,34 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    r"""Fill ``tensor`` with Kaiming/He normal values (He et al., 2015):
+    :math:`\mathcal{N}(0, \text{std}^2)` with
+
+    .. math::
+        \text{std} = \frac{\text{gain}}{\sqrt{\text{fan\_mode}}}
+
+    Args:
+        tensor: at least 2-D; a torch.Tensor, numpy.ndarray, DLPack object or Block
+        a: negative slope of the rectifier after this layer (used with
+            ``'leaky_relu'`` only)
+        mode: ``'fan_in'`` (default) keeps the variance of activations in the
+            forward pass; ``'fan_out'`` keeps that of gradients in the backward pass
+        nonlinearity: an ``nn.functional`` name; meant for ``'relu'`` or
+            ``'leaky_relu'`` (default)
+        generator: as for uniform_
+
+    Fans assume torch's layout ``(out_features, in_features, *kernel)``, i.e.
+    ``x @ w.T``; for a weight used as ``x @ w`` pass ``w.T``.  A tensor with no
+    elements is left as is, with torch's warning.
+
+    Example:
+        >>> w = torch.empty(3, 5)
+        >>> weightinit.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+    """
     if torch_fallback(tensor, sharded=True):
-        return _nn_init().kaiming_normal_(tensor, a, mode, nonlinearity, generator)
+        return nn_init().kaiming_normal_(tensor, a, mode, nonlinearity, generator)
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     return fill(tensor, _core.NORMAL, 0.0, std, generator, "normal_")
-
-
-kaiming_uniform_.__doc__ = r"""Fill ``tensor`` with Kaiming/He uniform values (He et al., 2015):
-    :math:`\mathcal{U}(-\text{bound}, \text{bound})` with
-
-    .. math::
-        \text{bound} = \text{gain} \times \sqrt{\frac{3}{\text{fan\_mode}}}
-""" + _KAIMING_MODE_DOC + """
-    Example:
-        >>> w = torch.empty(3, 5)
-        >>> weightinit.kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")
-"""
-
-kaiming_normal_.__doc__ = r"""Fill ``tensor`` with Kaiming/He normal values (He et al., 2015):
-    :math:`\mathcal{N}(0, \text{std}^2)` with
-
-    .. math::
-        \text{std} = \frac{\text{gain}}{\sqrt{\text{fan\_mode}}}
-""" + _KAIMING_MODE_DOC + """
-    Example:
-        >>> w = torch.empty(3, 5)
-        >>> weightinit.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
-"""

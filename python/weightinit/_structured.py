@@ -18,14 +18,12 @@ meta, other devices, subclasses, ...) go to torch.nn.init unchanged.
 
 import math
 import operator
-import sys
 import warnings
 
 import numpy as np
 
 from . import _core
 from ._api import (
-    _nn_init,
     constant_,
     kaiming_normal_,
     kaiming_uniform_,
@@ -34,20 +32,16 @@ from ._api import (
     xavier_normal_,
     xavier_uniform_,
 )
+from ._frameworks import nn_init, torch_info
 from ._random import _check_generator, draw
-from ._target import Block, _numpy_view, _torch_info, _type_name, fill, float_arg, torch_fallback
+from ._target import Block, fill, numpy_view, torch_fallback
+from ._torch_compat import C10_FLOAT, float_arg, orthogonal_gain, type_name
 
 __all__ = [
     "orthogonal_", "sparse_", "eye_", "dirac_",
     "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
 ]
-
-# c10 names of the float dtypes, for torch's messages about gain
-_C10 = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double"}
-_C10_COMPLEX = {"Half": "ComplexHalf", "BFloat16": "ComplexFloat", "Float": "ComplexFloat",
-                "Double": "ComplexDouble"}
-
 
 def _split(tensor):
     """(target, full logical shape, offset of the target in it or None)."""
@@ -68,7 +62,7 @@ def _target_kind(target, fname):
     ndarray or a DLPack object NumPy can view and write."""
     if isinstance(target, np.ndarray):
         return "numpy", target
-    info = _torch_info()
+    info = torch_info()
     if info is not None and isinstance(target, info.Tensor):
         if torch_fallback(target):  # only reachable through a Block
             raise TypeError(f"{fname}(): a Block must wrap a CPU tensor with a float or complex dtype")
@@ -81,7 +75,7 @@ def _target_kind(target, fname):
                             "pass a torch tensor or a NumPy array") from None
         return "numpy", arr
     raise TypeError(f"{fname}(): tensor must be a torch.Tensor, a numpy.ndarray or an object "
-                    f"with __dlpack__, not {_type_name(target)}")
+                    f"with __dlpack__, not {type_name(target)}")
 
 
 def _clear(arr):
@@ -101,7 +95,7 @@ def _write_pattern(target, kind, index):
         _clear(target)
         target[index] = 1
         return
-    torch = _torch_info().torch
+    torch = torch_info().torch
     mask = np.zeros(tuple(target.shape), dtype=bool)
     mask[index] = True
     with torch.no_grad():
@@ -123,7 +117,7 @@ def eye_(tensor):
         >>> weightinit.eye_(w)
     """
     if torch_fallback(tensor):
-        return _nn_init().eye_(tensor)
+        return nn_init().eye_(tensor)
     target, full, offset = _split(tensor)
     if len(full) != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
@@ -160,7 +154,7 @@ def dirac_(tensor, groups=1):
         >>> weightinit.dirac_(w, 3)
     """
     if torch_fallback(tensor):
-        return _nn_init().dirac_(tensor, groups)
+        return nn_init().dirac_(tensor, groups)
     target, full, offset = _split(tensor)
     if len(full) not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
@@ -188,31 +182,6 @@ def dirac_(tensor, groups=1):
         coords = [c[keep] - o for c, o in zip(coords, offset)]
     _write_pattern(view, kind, tuple(coords))
     return tensor
-
-
-def _gain(gain, c10, shape):
-    """``gain`` as a float, or the error torch's ``tensor.mul_(gain)`` raises."""
-    if isinstance(gain, complex):
-        raise RuntimeError(f"result type {_C10_COMPLEX[c10]} can't be cast to the desired output type {c10}")
-    if isinstance(gain, (bool, int, np.integer)):
-        if not -(1 << 63) <= gain < (1 << 64):
-            raise OverflowError("int too big to convert")
-        return float(gain)
-    if isinstance(gain, (float, np.floating, np.bool_, np.complexfloating)):
-        return float(gain)  # NumPy's ComplexWarning for complex64, as with torch
-    info = _torch_info()
-    if info is not None and isinstance(gain, info.Tensor):
-        if gain.numel() == 1:
-            if gain.dim() > len(shape):
-                raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
-                                   f"shape {[1] * (gain.dim() - len(shape)) + list(shape)}")
-            if gain.is_complex():
-                raise RuntimeError(
-                    f"result type {_C10_COMPLEX[c10]} can't be cast to the desired output type {c10}")
-            return float(gain.item())
-        raise TypeError(f"orthogonal_(): gain must be a number or a one-element tensor, "
-                        f"not a tensor of shape {list(gain.shape)}")
-    raise TypeError(f"mul_(): argument 'other' (position 1) must be Tensor, not {_type_name(gain)}")
 
 
 # QRs up to this many rows * cols * min(rows, cols) (128 x 128) run in float64
@@ -270,7 +239,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         >>> weightinit.orthogonal_(w)
     """
     if torch_fallback(tensor):
-        return _nn_init().orthogonal_(tensor, gain, generator)
+        return nn_init().orthogonal_(tensor, gain, generator)
     target, full, offset = _split(tensor)
     if len(full) < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
@@ -282,10 +251,10 @@ def orthogonal_(tensor, gain=1, generator=None):
     kind, view = _target_kind(target, "orthogonal_")
     _check_generator(generator, "normal_")
     if kind == "numpy":
-        _numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
+        numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
         if view.dtype.kind == "c":
             raise NotImplementedError(_SIGN_MESSAGE)
-        g = _gain(gain, _C10[view.dtype.name], full)
+        g = orthogonal_gain(gain, C10_FLOAT[view.dtype.name], full)
         _clear(view)  # refuses read-only or overlapping memory before drawing
         a = np.empty((rows, cols), np.float64)
         fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
@@ -295,13 +264,13 @@ def orthogonal_(tensor, gain=1, generator=None):
         view[...] = _local(w.reshape(full), view, offset)
         return tensor
 
-    info = _torch_info()
+    info = torch_info()
     torch = info.torch
     if view.is_complex():
         raise NotImplementedError(_SIGN_MESSAGE)
     small = rows * cols * min(rows, cols) <= _SMALL_QR
     dtype = torch.float64 if small or view.dtype == torch.float64 else torch.float32
-    g = _gain(gain, _C10[str(view.dtype)[6:]], full)
+    g = orthogonal_gain(gain, C10_FLOAT[str(view.dtype)[6:]], full)
     a = torch.empty((rows, cols), dtype=dtype)
     fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
     q, r = torch.linalg.qr(a.T if rows < cols else a)
@@ -336,7 +305,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         >>> weightinit.sparse_(w, sparsity=0.1)
     """
     if torch_fallback(tensor):
-        return _nn_init().sparse_(tensor, sparsity, std, generator)
+        return nn_init().sparse_(tensor, sparsity, std, generator)
     target, full, offset = _split(tensor)
     if len(full) != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
@@ -348,7 +317,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     std = float_arg(std, "normal_", "std", 2)
     values = view if offset is None else Block(view, full, offset)
     fill(values, _core.NORMAL, 0.0, std, generator, "normal_")
-    torch = _torch_info().torch if kind == "torch" else None
+    torch = torch_info().torch if kind == "torch" else None
     key, stream = draw(generator, torch)
     if zeros == 0 or view.shape[0] == 0 or view.shape[1] == 0:
         return tensor

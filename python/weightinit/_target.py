@@ -18,61 +18,12 @@ import sys
 
 import numpy as np
 
-from . import _core
-from ._random import _check_generator, draw
+from . import _core, _frameworks
+from ._frameworks import NP_CODES, NP_COMPLEX, torch_info
+from ._random import draw
+from ._torch_compat import ARG_NAMES, empty_noop, float_args, numpy_dtype_error, type_name
 
-__all__ = ["Block", "block", "fill", "torch_fallback", "float_arg", "float_args"]
-
-_NP_CODES = {np.dtype(np.float16): _core.F16, np.dtype(np.float32): _core.F32,
-             np.dtype(np.float64): _core.F64}
-_NP_COMPLEX = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
-# c10 names of the dtypes torch refuses to sample, for its NotImplementedError text
-_C10_NAMES = {"b1": "Bool", "i1": "Char", "u1": "Byte", "i2": "Short", "u2": "UInt16",
-              "i4": "Int", "u4": "UInt32", "i8": "Long", "u8": "UInt64"}
-_KERNEL_NAMES = {_core.UNIFORM: "check_uniform_bounds", _core.NORMAL: "normal_kernel_cpu"}
-_C10_COMPLEX = {"c8": "ComplexFloat", "c16": "ComplexDouble"}
-
-
-class _TorchInfo:
-    """What weightinit needs from torch, looked up once torch is in use."""
-
-    def __init__(self, torch):
-        self.torch = torch
-        self.Tensor = torch.Tensor
-        self.codes = {torch.float16: _core.F16, torch.bfloat16: _core.BF16,
-                      torch.float32: _core.F32, torch.float64: _core.F64}
-        self.complex = {torch.complex64, torch.complex128}
-        self.strided = torch.strided
-        # torch.autograd.graph.increment_version without its Python wrapper
-        raw = getattr(torch._C, "_increment_version", None)
-        self.increment_version = ((lambda t: raw((t,))) if raw is not None
-                                  else torch.autograd.graph.increment_version)
-        self.plain = {}  # class -> True when torch's overrides do not apply to it
-
-    def is_plain(self, cls):
-        plain = self.plain.get(cls)
-        if plain is None:
-            torch = self.torch
-            tf = getattr(cls.__torch_function__, "__func__", cls.__torch_function__)
-            plain = (tf in (torch.Tensor.__torch_function__.__func__,
-                            torch._C._disabled_torch_function_impl)
-                     and cls.__torch_dispatch__ is torch.Tensor.__torch_dispatch__)
-            self.plain[cls] = plain
-        return plain
-
-
-_info = None
-
-
-def _torch_info():
-    """_TorchInfo if torch has been imported, else None."""
-    global _info
-    if _info is None:
-        torch = sys.modules.get("torch")
-        if torch is None or not hasattr(torch, "Tensor"):
-            return None
-        _info = _TorchInfo(torch)
-    return _info
+__all__ = ["Block", "block", "fill", "torch_fallback", "numpy_view"]
 
 
 class Block:
@@ -151,7 +102,7 @@ def torch_fallback(tensor, sharded=False):
     cls = type(tensor)
     if cls is np.ndarray or cls is Block:
         return False
-    info = _info or _torch_info()
+    info = _frameworks._info or torch_info()
     if info is None or not isinstance(tensor, info.Tensor):
         return False
     if not info.is_plain(cls):
@@ -166,104 +117,18 @@ def torch_fallback(tensor, sharded=False):
     return tensor.is_inference() and not info.torch.is_inference_mode_enabled()
 
 
-def _type_name(x):
-    t = type(x)
-    if t.__module__ in ("builtins", None) or t.__flags__ & (1 << 9):  # Py_TPFLAGS_HEAPTYPE
-        return t.__name__
-    return f"{t.__module__}.{t.__name__}"
-
-
-_NO_GENERATOR = object()
-
-
-def _float_type_ok(x, info):
-    return isinstance(x, (int, float, np.floating, np.integer, np.bool_, np.complexfloating)) or (
-        info is not None and isinstance(x, info.Tensor) and x.dim() == 0 and not x.requires_grad)
-
-
-def _to_double(x, info):
-    if type(x) is float:
-        return x
-    if info is not None and isinstance(x, info.Tensor):
-        x = x.item()
-        if isinstance(x, complex):  # torch's conversion to double keeps a zero imaginary part only
-            if x.imag != 0:
-                raise RuntimeError("value cannot be converted to type double without overflow")
-            x = x.real
-    return float(x)
-
-
-def float_args(fname, generator, *args):
-    """Float arguments ``(value, name, position)`` under torch's argument
-    parser rules, in its order: the type of every argument first (Python and
-    NumPy scalars -- NumPy complex ones give their real part, with NumPy's
-    ComplexWarning -- and 0-d tensors that do not require grad; anything else
-    is a TypeError), then the generator's type, then the conversions (an int
-    too large for a double is an OverflowError, a complex 0-d tensor with an
-    imaginary part a RuntimeError).  Returns the floats."""
-    if generator is None and len(args) == 2 and type(args[0][0]) is float and type(args[1][0]) is float:
-        return args[0][0], args[1][0]  # the common case: nothing to check or convert
-    info = _torch_info()
-    for x, name, pos in args:
-        if type(x) is not float and not _float_type_ok(x, info):
-            raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be float, not {_type_name(x)}")
-    if generator is not _NO_GENERATOR:
-        _check_generator(generator, fname)
-    return tuple(_to_double(x, info) for x, _, _ in args)
-
-
-def float_arg(x, fname, name, pos):
-    """One float argument under torch's argument parser rules (see float_args)."""
-    return float_args(fname, _NO_GENERATOR, (x, name, pos))[0]
-
-
-def _numpy_view(arr, dist, fname):
-    """(array the core can fill, std scale): complex as (..., 2) real pairs."""
-    if arr.dtype in _NP_CODES:
+def numpy_view(arr, dist, fname):
+    """(array the core can fill, std scale): complex as (..., 2) real pairs;
+    torch's error for any other dtype."""
+    if arr.dtype in NP_CODES:
         return arr, 1.0
-    real = _NP_COMPLEX.get(arr.dtype)
+    real = NP_COMPLEX.get(arr.dtype)
     if real is not None:
         return arr[..., None].view(real), 1.0 / math.sqrt(2.0)
-    c10 = _C10_NAMES.get(arr.dtype.str[1:])
-    if c10 is not None and dist in _KERNEL_NAMES:
-        raise NotImplementedError(f"\"{_KERNEL_NAMES[dist]}\" not implemented for '{c10}'")
-    raise TypeError(f"{fname}(): tensor dtype {arr.dtype} is not supported; "
-                    "use float16, float32, float64, complex64 or complex128")
-
-
-def refuse_numpy_dtype(tensor, kernel_dist, fname, complex_ok=True):
-    """For a NumPy target (or a Block of one) whose dtype weightinit cannot fill
-    with this function, raise what torch raises for that dtype; kernel_dist
-    names torch's kernel (UNIFORM or NORMAL) for integer dtypes.  Without
-    complex_ok, complex targets (torch tensors too) are refused."""
-    arr = tensor.tensor if type(tensor) is Block else tensor
-    info = _torch_info()
-    if not complex_ok and info is not None and isinstance(arr, info.Tensor) and arr.dtype in info.complex:
-        arr = np.empty(0, np.complex64 if arr.dtype == info.torch.complex64 else np.complex128)
-    if not isinstance(arr, np.ndarray) or arr.dtype in _NP_CODES:
-        return
-    if not complex_ok and arr.dtype.str[1:] in _C10_COMPLEX:  # trunc_normal_'s comparisons fail first
-        op = "lt_cpu" if kernel_dist == _core.NORMAL else "gt_cpu"
-        raise NotImplementedError(f"\"{op}\" not implemented for '{_C10_COMPLEX[arr.dtype.str[1:]]}'")
-    _numpy_view(arr, kernel_dist, fname)
+    raise numpy_dtype_error(arr.dtype, dist, fname)
 
 
 _force_staging = False  # tests: stage CPU tensors too, to check the staging path
-
-
-_ARG_NAMES = {_core.UNIFORM: ("from", "to"), _core.NORMAL: ("mean", "std"),
-              _core.TRUNC_NORMAL: ("mean", "std")}
-
-
-def _empty_noop(dtype, size, dist):
-    """torch returns from these before sampling or checking anything more:
-    uniform_ on an empty complex tensor, normal_ on an empty tensor of a
-    dtype it cannot sample (after its std check)."""
-    if size != 0:
-        return False
-    if dist == _core.UNIFORM:
-        return dtype in _NP_COMPLEX
-    return dist == _core.NORMAL and _C10_NAMES.get(dtype.str[1:]) is not None
 
 
 def _region(blk, extra):
@@ -283,7 +148,7 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     sharded = None
     if dist != _core.CONSTANT:
         # parameters derived in xavier_*/kaiming_* meet torch's argument parser here
-        names = _ARG_NAMES[dist]
+        names = ARG_NAMES[dist]
         p0, p1 = float_args(fname, generator, (p0, names[0], 1), (p1, names[1], 2))
     if dist == _core.NORMAL:
         _core.check(dist, p0, p1, _core.F64)  # torch checks std first, whatever the tensor
@@ -297,9 +162,9 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         target = blk.tensor
 
     if isinstance(target, np.ndarray):
-        if _empty_noop(target.dtype, target.size, dist):
+        if empty_noop(target.dtype, target.size, dist):
             return tensor
-        view, scale = _numpy_view(target, dist, fname)
+        view, scale = numpy_view(target, dist, fname)
         if dist == _core.NORMAL:
             p1 *= scale
         full, off = _region(blk, view.shape[target.ndim:])
@@ -307,7 +172,7 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         _core.fill(view, dist, p0, p1, key, stream, full, off, p2, p3)
         return tensor
 
-    info = _torch_info()
+    info = torch_info()
     if info is not None and isinstance(target, info.Tensor):
         if blk is not None and torch_fallback(target):
             raise TypeError(f"{fname}(): a Block must wrap a strided tensor with a float or complex dtype")
@@ -352,4 +217,4 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         return tensor
 
     raise TypeError(f"{fname}(): tensor must be a torch.Tensor, a numpy.ndarray or an object "
-                    f"with __dlpack__, not {_type_name(target)}")
+                    f"with __dlpack__, not {type_name(target)}")
