@@ -161,15 +161,28 @@ def test_max_iter_zero_dead_layer_and_not_called():
     torch.manual_seed(5)
     net = Net()
     x = torch.randn(32, 12) * 10
-    with pytest.warns(UserWarning, match="never called unused"):
-        rec = wi.lsuv_(net, x, max_iter=0)
+    rec = wi.lsuv_(net, x, max_iter=0)
+    assert rec.skipped == ["unused"]
     assert [r.iterations for r in rec] == [0, 0] and not rec[0].converged
     with torch.no_grad():
         net.a.weight.zero_()
     unused = net.unused.weight.detach().clone()
     with pytest.warns(UserWarning, match="never called unused"):
-        rec = wi.lsuv_(net, x, orthogonal=False)
+        rec = wi.lsuv_(net, x, orthogonal=False, layers=["a", "b", "unused"])
     assert rec.skipped == ["unused"] and torch.equal(net.unused.weight, unused)
     assert rec[0].final_std == 0 and not rec[0].converged and rec[0].iterations == 0
     assert not rec.converged and "did not converge" in str(rec)
     assert all(math.isfinite(v) for v in net.b.weight.flatten().tolist())
+
+
+def test_transformer_layer():
+    """The fused eval path of TransformerEncoderLayer is off during lsuv_ (its
+    Linear layers are reached) and restored after; attention's out_proj,
+    applied functionally, is recorded as skipped."""
+    torch.manual_seed(6)
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0, batch_first=True)
+    before = torch.backends.mha.get_fastpath_enabled()
+    rec = wi.lsuv_(layer, torch.randn(8, 5, 16))
+    assert torch.backends.mha.get_fastpath_enabled() == before
+    assert [r.name for r in rec] == ["linear1", "linear2"] and rec.converged
+    assert rec.skipped == ["self_attn.out_proj"]

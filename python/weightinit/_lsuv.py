@@ -124,7 +124,9 @@ def lsuv_(model, batch, *, target_std: float = 1.0, tol: float = 0.1, max_iter: 
         orthogonal: pre-initialise orthogonally (``False``: keep the weights)
         layers: names or modules to process (default: every Linear, Conv*
             and ConvTranspose* module); they are processed in the order the
-            forward pass first calls them
+            forward pass first calls them.  Selected layers the forward pass
+            never calls are left as they are and listed in ``skipped`` (with
+            a warning when ``layers`` was given)
         generator: for ``orthogonal_`` (torch's default generator when None),
             so ``torch.manual_seed`` fixes the result
         progress: ``True`` for a progress bar on stderr, or a callable
@@ -180,12 +182,17 @@ def lsuv_(model, batch, *, target_std: float = 1.0, tol: float = 0.1, max_iter: 
     handles = [m.register_forward_hook(hook) for m in chosen]
     bar = None
     rows = []
+    # Transformer layers' fused eval/no-grad path skips their Linear submodules (and so the hooks).
+    mha = getattr(torch.backends, "mha", None)
+    fastpath = mha.get_fastpath_enabled() if mha else None
     try:
+        if mha:
+            mha.set_fastpath_enabled(False)
         model.eval()
         with torch.no_grad():
             model(*args)  # forward order of the selected layers
             skipped = [names[m] for m in chosen if m not in order]
-            if skipped:
+            if skipped and layers is not None:  # by default (e.g. attention's out_proj) only recorded
                 warnings.warn(f"lsuv_: the forward pass never called {', '.join(skipped)}; left as they were")
             for m in order:
                 if orthogonal:
@@ -211,6 +218,8 @@ def lsuv_(model, batch, *, target_std: float = 1.0, tol: float = 0.1, max_iter: 
                 elif callable(progress):
                     progress(i + 1, len(order), names[m])
     finally:
+        if mha:
+            mha.set_fastpath_enabled(fastpath)
         for h in handles:
             h.remove()
         for mod, t in was_training.items():
