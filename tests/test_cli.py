@@ -132,3 +132,22 @@ def test_errors(workdir, args, message):
     assert out.returncode == 2
     assert out.stderr.startswith("weightinit inspect: error: ") and message in out.stderr, out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_plot_without_matplotlib(workdir):
+    """matplotlib blocked in a real subprocess: the table is printed, --plot
+    is one clear error line, exit status 2."""
+    block = ("import sys\n"
+             "class B:\n"
+             "    def find_spec(self, name, path=None, target=None):\n"
+             "        if name.split('.')[0] == 'matplotlib':\n"
+             "            raise ImportError('blocked: ' + name)\n"
+             "sys.meta_path.insert(0, B())\n"
+             "from weightinit._cli import main\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+    cmd = [sys.executable, "-c", block, "inspect", "tinynets:mlp", "--input", "16x8", "--plot", "n.png"]
+    out = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert "weightinit.inspect: Sequential" in out.stdout
+    assert out.stderr.startswith("weightinit inspect: error: Report.plot needs matplotlib")
+    assert "pip install 'weightinit[plot]'" in out.stderr and not (workdir / "n.png").exists()

@@ -165,6 +165,8 @@ def cmd_compare(args) -> int:
             bar.update(1, m)
     rows = []
     for m, rep in reports.items():
+        if not rep.rows:
+            raise CLIError("the model has no layer with parameters that the forward pass reaches")
         first, last = rep.rows[0], rep.rows[-1]
         ratio = last.act_std / first.act_std if first.act_std else math.nan
         g = (first.grad_output_std / last.grad_output_std
