@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ._api import _calculate_fan_in_and_fan_out, calculate_gain
-from ._text import table
+from ._text import Rows, table
 
 __all__ = ["inspect", "Report", "LayerStats", "rule_stds", "plot_depth"]
 
@@ -121,7 +121,7 @@ _HEADERS = ["#", "layer", "type", "weight", "fan_in", "fan_out", "w std", "he", 
             "torch", "out mean", "out std", "out/in", "grad w", "grad out", "dead", "flags"]
 
 
-class Report:
+class Report(Rows):
     """What :func:`inspect` measured.  ``str(report)`` is a table,
     ``report.rows`` the :class:`LayerStats`, ``report.to_dict()`` plain
     numbers, ``report.flagged`` the rows with a flag, ``report.plot(path)``
@@ -148,15 +148,6 @@ class Report:
                 "threshold": self.threshold, "dead_threshold": self.dead_threshold,
                 "layers": [asdict(r) for r in self.rows], "not_called": list(self.not_called)}
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __getitem__(self, i):
-        return self.rows[i]
-
     def __str__(self) -> str:
         body = table(_HEADERS, [
             [r.index, r.name, r.type, r.weight_shape, r.fan_in, r.fan_out, r.weight_std,
@@ -172,8 +163,6 @@ class Report:
         if self.not_called:
             lines.append("not called by the forward pass: " + ", ".join(self.not_called))
         return "\n".join(lines)
-
-    __repr__ = __str__
 
     def _ref_std(self) -> float | None:
         if self.input_std is not None:

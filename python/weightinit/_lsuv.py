@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 from ._structured import orthogonal_
 from ._api import zeros_
-from ._text import Progress, table
+from ._text import Progress, Rows, table
 
 __all__ = ["lsuv_", "LSUVRecord", "LSUVLayer"]
 
@@ -41,7 +41,7 @@ class LSUVLayer:
     converged: bool
 
 
-class LSUVRecord:
+class LSUVRecord(Rows):
     """The per-layer record :func:`lsuv_` returns: ``.rows`` (a list of
     :class:`LSUVLayer`), ``.to_dict()``, ``str()`` a table; ``skipped`` names
     the selected layers that the forward pass never called (left untouched)."""
@@ -60,15 +60,6 @@ class LSUVRecord:
         return {"target_std": self.target_std, "tol": self.tol, "converged": self.converged,
                 "layers": [asdict(r) for r in self.rows], "skipped": list(self.skipped)}
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __getitem__(self, i):
-        return self.rows[i]
-
     def __str__(self) -> str:
         body = table(["#", "layer", "type", "iterations", "std after orthogonal", "final std", "converged"],
                      [[r.index, r.name, r.type, r.iterations, r.initial_std, r.final_std, r.converged]
@@ -79,8 +70,6 @@ class LSUVRecord:
         if self.skipped:
             lines.append("not called by the forward pass (left as they were): " + ", ".join(self.skipped))
         return "\n".join(lines)
-
-    __repr__ = __str__
 
 
 class _Measured(Exception):

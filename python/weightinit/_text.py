@@ -40,6 +40,24 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
+class Rows:
+    """Base of the reports: a sequence of ``self.rows`` that prints as a table."""
+
+    rows: list
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class Progress:
     """``[#####.....] 12/50 label`` redrawn in place on stderr.
 
