@@ -130,8 +130,8 @@ def main():
     torch.set_num_threads(1)
 
     results = {}
-    print(f"| network | init | last/first activation std | first/last grad std | loss: start -> end "
-          f"| held-out accuracy |\n|---|---|---:|---:|---|---:|")
+    print("| network | init | last/first output std | first/last gradient std | train loss: start -> end "
+          "| held-out accuracy |\n|---|---|---:|---:|---|---:|")
     for k, (net, (make, shape)) in enumerate(NETS.items()):
         data = task(shape, seed=10 + k)
         batch = data[0][:256]
