@@ -10,7 +10,7 @@ synthetic 4-class task (labels from a random linear teacher, so the task is
 learnable) and reports loss and held-out accuracy.  Everything is
 seeded and runs on one torch thread, so the numbers repeat.
 
-    python examples/depth_study.py [--plot docs/depth_study.png] [--steps 400] [--peer]
+    python examples/depth_study.py [--plot docs/depth_study.png] [--steps 400] [--lr 0.003] [--peer]
 
 ``--peer`` also times weightinit.lsuv_ against PyPI lsuv 0.3.0 (``LSUVinit``)
 on the same models (pip install lsuv==0.3.0).
@@ -125,6 +125,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plot", default="depth_study.png", help="where to write the PNG")
     ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--lr", type=float, default=0.003, help="SGD learning rate (default 0.003)")
     ap.add_argument("--peer", action="store_true", help="also time PyPI lsuv 0.3.0 against lsuv_")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -141,7 +142,7 @@ def main():
             first, last = rep.rows[0], rep.rows[-1]
             ratio = last.act_std / first.act_std
             gratio = first.grad_output_std / last.grad_output_std if last.grad_output_std else math.nan
-            losses, acc = train(model, data, args.steps)
+            losses, acc = train(model, data, args.steps, lr=args.lr)
             end = statistics.fmean(losses[-20:])
             results[net, init] = (rep, losses, acc)
             print(f"| {net} | {init} | {ratio:.3g} | {gratio:.3g} | {losses[0]:.3f} -> {end:.3f} | {acc:.1%} |",
