@@ -14,13 +14,17 @@ matplotlib are imported when needed.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
 from ._api import _calculate_fan_in_and_fan_out, calculate_gain
 from ._text import Rows, table
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["inspect", "Report", "LayerStats", "rule_stds", "plot_depth"]
 
@@ -169,7 +173,7 @@ class Report(Rows):
             return self.input_std
         return self.rows[0].act_std if self.rows else None
 
-    def plot(self, path, *, max_histograms: int = 12, title: str | None = None) -> str:
+    def plot(self, path: str | os.PathLike, *, max_histograms: int = 12, title: str | None = None) -> str:
         """Write a PNG: activation and gradient std through depth (log axes)
         and a grid of weight histograms, each with the pdf of the rule whose
         std is nearest to the weight's (normal, or uniform when the weights'
@@ -264,7 +268,7 @@ def _histogram(ax, row: LayerStats, values: np.ndarray) -> None:
     ax.legend(fontsize=6, loc="upper right")
 
 
-def plot_depth(reports: Mapping[str, Report], path, *, title: str | None = None) -> str:
+def plot_depth(reports: Mapping[str, Report], path: str | os.PathLike, *, title: str | None = None) -> str:
     """Write one PNG comparing several reports (one per init, say):
     activation std and gradient std through depth, log axes, one line per
     label.  Returns ``path``.
@@ -343,8 +347,8 @@ def _weight_stats(w, torch):
     return mean, std, fan_in, fan_out, rules, nearest, sample
 
 
-def inspect(model, *inputs, loss: Callable | None = None, threshold: float = 10.0,
-            dead_threshold: float = 0.1, **kwargs) -> Report:
+def inspect(model: torch.nn.Module, *inputs: Any, loss: Callable[[Any], torch.Tensor] | None = None,
+            threshold: float = 10.0, dead_threshold: float = 0.1, **kwargs: Any) -> Report:
     """Run ``model(*inputs, **kwargs)`` once forward and once backward and
     report, per module with parameters in forward order, the weight's fans,
     mean and std beside the He/Glorot/LeCun/torch-default stds for those

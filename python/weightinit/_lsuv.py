@@ -17,11 +17,14 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ._structured import orthogonal_
 from ._api import zeros_
 from ._text import Progress, Rows, table
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["lsuv_", "LSUVRecord", "LSUVLayer"]
 
@@ -93,8 +96,9 @@ def _select(model, layers, torch):
     return chosen, names
 
 
-def lsuv_(model, batch, *, target_std: float = 1.0, tol: float = 0.1, max_iter: int = 10,
-          orthogonal: bool = True, layers: Iterable | None = None, generator=None,
+def lsuv_(model: torch.nn.Module, batch: torch.Tensor | tuple | list, *, target_std: float = 1.0,
+          tol: float = 0.1, max_iter: int = 10, orthogonal: bool = True,
+          layers: Iterable[str | torch.nn.Module] | None = None, generator: Any = None,
           progress: bool | Callable[[int, int, str], None] = False) -> LSUVRecord:
     """Layer-sequential unit-variance init, in place.
 
