@@ -296,7 +296,9 @@ SPECIFIC = {
                         "nonlinearity": st.sampled_from(NONLINEARITIES)},
 }
 
-PUBLIC_FILLS = sorted(n for n in wi.__all__ if n.endswith("_") and callable(getattr(wi, n)))
+# Fill functions take the tensor first; model-level ones (lsuv_) take a model.
+PUBLIC_FILLS = sorted(n for n in wi.__all__ if n.endswith("_") and callable(getattr(wi, n))
+                      and next(iter(inspect.signature(getattr(wi, n)).parameters)) == "tensor")
 
 
 def params_of(name):

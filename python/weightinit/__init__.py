@@ -48,6 +48,8 @@ from ._structured import (
     xavier_uniform,
 )
 from ._target import Block, block
+from ._inspect import LayerStats, Report, inspect, plot_depth, rule_stds
+from ._lsuv import LSUVLayer, LSUVRecord, lsuv_
 
 __version__ = "0.1.0"
 
@@ -61,4 +63,5 @@ __all__ = [
     "patch", "unpatch", "patched", "is_patched", "init_model", "InitRecord", "InitEntry", "RULES",
     "materialize",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
+    "inspect", "Report", "LayerStats", "rule_stds", "plot_depth", "lsuv_", "LSUVRecord", "LSUVLayer",
 ]

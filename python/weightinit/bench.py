@@ -51,8 +51,9 @@ def _steady(fn):
     return _timed(fn)
 
 
-def bench_dtype(torch, dtype, elements, repeat):
-    """Per case: median seconds, and median share of the memset timed next to it."""
+def bench_dtype(torch, dtype, elements, repeat, progress=None):
+    """Per case: median seconds, and median share of the memset timed next to it.
+    ``progress(label, done, total)`` is called after each timed case."""
     side = int(math.isqrt(elements))
     shape = (elements // side, side)
     t = torch.empty(shape, dtype=dtype)
@@ -74,6 +75,7 @@ def bench_dtype(torch, dtype, elements, repeat):
     times = {name: [] for name in cases}
     memsets = []
     shares = {name: [] for name in cases}
+    done = 0
     for _ in range(repeat):
         for name, fn in cases.items():
             m = _steady(memset)
@@ -81,6 +83,9 @@ def bench_dtype(torch, dtype, elements, repeat):
             memsets.append(m)
             times[name].append(sec)
             shares[name].append(m / sec)
+            done += 1
+            if progress:
+                progress(str(dtype)[6:], done, repeat * len(cases))
     m = statistics.median(memsets)
     return nbytes, {name: (statistics.median(times[name]), m / statistics.median(times[name]),
                            statistics.median(shares[name])) for name in cases}
@@ -136,8 +141,8 @@ def table(dtype_name, nbytes, med):
     return rows
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv=None, prog=None, progress=None):
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--elements", type=int, default=64 << 20)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--json", help="also write the results to this file")
@@ -152,7 +157,7 @@ def main(argv=None):
             "elements": args.elements, "repeat": args.repeat}
     rows = []
     for dtype_name, dtype in [("float32", torch.float32), ("bfloat16", torch.bfloat16)]:
-        nbytes, med = bench_dtype(torch, dtype, args.elements, args.repeat)
+        nbytes, med = bench_dtype(torch, dtype, args.elements, args.repeat, progress)
         rows += table(dtype_name, nbytes, med)
     calls = per_call(torch, args.repeat)
     ortho = orthogonal(torch, args.repeat)

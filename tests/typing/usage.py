@@ -73,6 +73,15 @@ with torch.device("meta"):
 big = init.materialize(big, "cpu", seed=0)
 forked: init.Generator = init.Generator(0).fork("0.weight")
 
+# choosing and checking an init
+x = torch.randn(16, 8)
+report: init.Report = init.inspect(model, x)
+layer_rows: list[init.LayerStats] = report.rows
+stds: dict[str, float] = init.rule_stds(64, 64)
+lsuv_record: init.LSUVRecord = init.lsuv_(model, x, tol=0.05)
+lsuv_layers: list[init.LSUVLayer] = lsuv_record.rows
+init.plot_depth({"torch": report}, "depth.png")
+
 # seeding, kernel paths, threads
 init.manual_seed(0)
 seed: int = init.initial_seed()
