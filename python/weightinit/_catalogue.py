@@ -22,7 +22,7 @@ from typing import Any, TypeVar, Union
 import numpy as np
 
 from . import _core
-from ._api import normal_, trunc_normal_, uniform_, zeros_
+from ._api import normal_, trunc_normal_, uniform_
 from ._frameworks import nn_init, torch_info
 from ._random import _check_generator
 from ._structured import _clear, _split, _target_kind, orthogonal_
@@ -383,26 +383,32 @@ def delta_orthogonal_(tensor: T, scale: float = 1.0, generator: GeneratorLike = 
         return tensor
     kind, view = _target_kind(target, fname)
     if kind == "numpy":
-        _clear(view)
+        _clear(view)  # refuses read-only or overlapping memory before drawing
         m = np.empty((n_out, n_in), view.dtype)
     else:
-        zeros_(view)
-        m = torch_info().torch.empty((n_out, n_in), dtype=view.dtype)
+        torch = torch_info().torch
+        m = torch.empty((n_out, n_in), dtype=view.dtype)
     orthogonal_(m, scale, generator)  # the whole matrix, also for a Block: every rank draws the same
     offset = offset or (0,) * ndim
     local, part = [], [None, None]  # index into the view; rows (out) and columns (in) of m it holds
+    inside = True
     for d, (lo, n) in enumerate(zip(offset, view.shape)):
         if d in (ia, oa):
             local.append(slice(None))
             part[d == ia] = slice(lo, lo + n)
-        elif lo <= centre[d] < lo + n:
-            local.append(centre[d] - lo)
         else:
-            return tensor  # the centre is not in this block: zeros only
-    values = place(m[part[0], part[1]])
+            inside &= lo <= centre[d] < lo + n
+            local.append(centre[d] - lo)
     if kind == "numpy":
-        view[tuple(local)] = values
-    else:
-        with torch_info().torch.no_grad():
-            view[tuple(local)] = values
+        if inside:
+            view[tuple(local)] = place(m[part[0], part[1]])
+        return tensor
+    # torch: one copy_ under no_grad (no autograd record, one version bump)
+    values = torch.zeros(view.shape, dtype=view.dtype)
+    if inside:
+        values[tuple(local)] = place(m[part[0], part[1]])
+    with torch.no_grad():
+        view.copy_(values)
+    if sharded is not None:  # the DTensor wrapper has a version counter of its own
+        torch_info().increment_version(tensor)
     return tensor
