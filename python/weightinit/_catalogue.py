@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-import textwrap
 from collections.abc import Sequence
 from typing import Any, TypeVar, Union
 
@@ -203,6 +202,17 @@ def _variance_scaling(tensor, scale, mode, distribution, generator, in_axis, out
     return variance_fill(tensor, scale / mode_denominator(mode, *fans), distribution, generator)
 
 
+_LAW = {
+    "uniform": """:math:`\\mathcal{{U}}(-b, b)` with :math:`b = \\sqrt{{3 \\cdot {scale:g} / n}}`,
+    :math:`n = {n}`.""",
+    "truncated_normal": """a **truncated** normal: :math:`\\sigma Z` with
+    :math:`Z \\sim \\mathcal{{N}}(0, 1)` truncated to :math:`(-2, 2)`,
+    :math:`\\sigma = \\sqrt{{{scale:g} / n}} / 0.87962566103423978` and :math:`n = {n}`: every
+    value lies within :math:`\\pm 2\\sigma` and the standard deviation is :math:`\\sqrt{{{scale:g} / n}}`.""",
+}
+_FAN = {"fan_in": "\\text{fan\\_in}", "fan_avg": "(\\text{fan\\_in} + \\text{fan\\_out}) / 2"}
+
+
 def _named(name, scale, mode, distribution, keras, note):
     """lecun_normal_ & co.: variance_scaling_ with fixed (scale, mode, distribution)."""
     fname = f"{name}_"
@@ -212,23 +222,12 @@ def _named(name, scale, mode, distribution, keras, note):
         return _variance_scaling(tensor, scale, mode, distribution, generator, in_axis, out_axis, batch_axis,
                                  fname)
 
-    n = {"fan_in": "\\text{fan\\_in}", "fan_avg": "(\\text{fan\\_in} + \\text{fan\\_out}) / 2"}[mode]
-    if distribution == "uniform":
-        law = (f":math:`\\mathcal{{U}}(-b, b)` with :math:`b = \\sqrt{{3 \\cdot {scale:g} / n}}`, "
-               f":math:`n = {n}`.")
-    else:
-        law = (f"a **truncated** normal: :math:`\\sigma Z`, :math:`Z \\sim \\mathcal{{N}}(0, 1)` "
-               f"truncated to :math:`(-2, 2)`, :math:`\\sigma = \\sqrt{{{scale:g} / n}} / "
-               f"0.87962566103423978`, :math:`n = {n}`: every value lies within :math:`\\pm 2\\sigma` "
-               f"and the standard deviation is :math:`\\sqrt{{{scale:g} / n}}`.")
-    head = textwrap.fill(f"Fill ``tensor`` as Keras's ``{keras}`` and JAX's ``jax.nn.initializers.{name}`` "
-                         f"do: {law}", 78, subsequent_indent="    ")
-    same = textwrap.fill(f'Same as ``variance_scaling_(tensor, {scale}, "{mode}", "{distribution}", '
-                         f'generator)``. {note}', 78, initial_indent="    ", subsequent_indent="    ")
     init.__name__ = init.__qualname__ = fname
-    init.__doc__ = f"""{head}
+    init.__doc__ = f"""Fill ``tensor`` as Keras's ``{keras}`` and JAX's
+    ``jax.nn.initializers.{name}`` do: {_LAW[distribution].format(scale=scale, n=_FAN[mode])}
 
-{same}
+    Same as ``variance_scaling_(tensor, {scale}, "{mode}", "{distribution}", generator)``.
+    {note}
 
     Fans from torch's layout ``(out, in, *kernel)`` by default; ``in_axis=-2,
     out_axis=-1`` (keyword only) gives JAX's rule for kernels ``(*kernel, in, out)``
@@ -248,15 +247,15 @@ def _named(name, scale, mode, distribution, keras, note):
     return init
 
 
-_TORCH_NORMAL = ("Unlike torch's ``{0}`` (an untruncated normal), the values are truncated at "
-                 "2 sigma; ``{0}`` gives the untruncated normal of the same variance with "
-                 "``{1}``.")
+_TORCH_NORMAL = """Unlike torch's ``{0}`` (an untruncated normal), the values are
+    truncated at 2 sigma; ``{0}`` with ``{1}`` gives the untruncated normal of
+    the same variance."""
 _TORCH_UNIFORM = "The same distribution as torch's ``{0}``{1}."
 
 lecun_normal_ = _named("lecun_normal", 1.0, "fan_in", "truncated_normal", "LecunNormal",
-                       "timm's ``lecun_normal_`` is this (torch layout). transformers' ``lecun_normal_`` "
-                       "truncates at +-2 absolute, not 2 sigma: an untruncated normal 13.7 % too wide "
-                       "for typical fans.")
+                       """timm's ``lecun_normal_`` is this (in torch's layout).  transformers'
+    ``lecun_normal_`` truncates at +-2 absolute instead of 2 sigma: an untruncated
+    normal 13.7 % too wide.""")
 lecun_uniform_ = _named("lecun_uniform", 1.0, "fan_in", "uniform", "LecunUniform",
                         _TORCH_UNIFORM.format("kaiming_uniform_", " with ``nonlinearity='linear'``"))
 he_normal_ = _named("he_normal", 2.0, "fan_in", "truncated_normal", "HeNormal",

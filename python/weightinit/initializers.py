@@ -157,7 +157,7 @@ class Identity(Initializer):
     def _fill(self, target):
         eye_(target)
         if self.gain != 1:
-            target *= self.gain
+            target[...] = target * self.gain  # cast back, as for integer dtypes
 
     def get_config(self):
         return {"gain": self.gain}
@@ -421,8 +421,9 @@ def serialize(initializer: Initializer) -> dict:
 
 
 def _not_understood(identifier):
-    extra = " (Keras's STFT initializer is not part of weightinit)" if identifier in _NOT_PROVIDED or (
-        isinstance(identifier, dict) and identifier.get("class_name") in _NOT_PROVIDED) else ""
+    name = identifier.get("class_name") if isinstance(identifier, dict) else identifier
+    extra = " (Keras's STFT initializer is not part of weightinit)" if isinstance(name, str) and \
+        name in _NOT_PROVIDED else ""
     return ValueError(f"Could not interpret initializer identifier: {identifier}{extra}")
 
 
