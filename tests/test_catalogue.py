@@ -445,6 +445,19 @@ def test_delta_orthogonal_errors(shape, axes, exc):
             jax.nn.initializers.delta_orthogonal()(jax.random.key(0), jshape)
 
 
+@pytest.mark.parametrize("make", [lambda: np.ones((4, 3, 3), np.complex64), lambda: np.ones((4, 3, 3), np.int32),
+                                  lambda: torch.ones(4, 3, 3, dtype=torch.complex64),
+                                  lambda: torch.ones(4, 3, 3, dtype=torch.int32),
+                                  lambda: np.broadcast_to(np.ones((4, 3, 1)), (4, 3, 3))])
+def test_delta_orthogonal_refuses_unwritten(make):
+    """orthogonal_'s errors for the dtype (torch's), NumPy's refusal of
+    read-only memory: nothing written."""
+    t = make()
+    with pytest.raises((NotImplementedError, ValueError, TypeError, RuntimeError)):
+        wi.delta_orthogonal_(t)
+    assert (t == 1).all()
+
+
 def test_exported_with_hints_and_examples():
     import inspect
     for name in list(NAMED) + ["variance_scaling_", "trunc_normal_tf_", "delta_orthogonal_"]:

@@ -382,12 +382,14 @@ def delta_orthogonal_(tensor: T, scale: float = 1.0, generator: GeneratorLike = 
         return tensor
     kind, view = _target_kind(target, fname)
     if kind == "numpy":
-        _clear(view)  # refuses read-only or overlapping memory before drawing
         m = np.empty((n_out, n_in), view.dtype)
     else:
         torch = torch_info().torch
         m = torch.empty((n_out, n_in), dtype=view.dtype)
-    orthogonal_(m, scale, generator)  # the whole matrix, also for a Block: every rank draws the same
+    # the whole matrix, also for a Block (every rank draws the same); its dtype errors come first
+    orthogonal_(m, scale, generator)
+    if kind == "numpy":
+        _clear(view)  # refuses read-only or overlapping memory before writing
     offset = offset or (0,) * ndim
     local, part = [], [None, None]  # index into the view; rows (out) and columns (in) of m it holds
     inside = True
