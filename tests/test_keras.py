@@ -114,6 +114,11 @@ def test_seeds_as_keras():
     keras.utils.set_random_seed(3)
     assert np.array_equal(np_of(wk.GlorotUniform()((5, 4))), np_of(u((5, 4))))
     assert not np.array_equal(np_of(wk.GlorotUniform()((5, 4))), np_of(u((5, 4))))
+    layer = keras.layers.Dense(3, kernel_initializer=wk.HeNormal(seed=keras.random.SeedGenerator(7)))
+    again = keras.layers.deserialize(keras.layers.serialize(layer))
+    again.build((None, 5))
+    # the SeedGenerator's seed survives, from its start: the first values of the same fill
+    assert np.array_equal(np_of(again.kernel).ravel(), a.ravel()[:15])
     g = wi.Generator(9)
     w = wk.RandomUniform(seed=g)
     assert not np.array_equal(np_of(w((3,))), np_of(w((3,))))

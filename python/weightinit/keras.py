@@ -53,6 +53,8 @@ class _SeedGeneratorDraw:
 
 
 def _resolve_seed(self, seed):
+    if isinstance(seed, dict):  # a serialised keras.random.SeedGenerator
+        seed = keras.saving.deserialize_keras_object(seed)
     if seed is None:  # Keras's make_default_seed: governed by keras.utils.set_random_seed
         return (Generator(_python_random.randint(1, int(1e9))).initial_seed(), 0), None
     if isinstance(seed, keras.random.SeedGenerator):
