@@ -13,9 +13,6 @@ torch's and JAX's, and delta_orthogonal_'s structure."""
 import math
 import warnings
 
-import jax
-import jax.numpy as jnp
-import jax._src.nn.initializers as jax_init_src
 import numpy as np
 import pytest
 import scipy.stats as st
@@ -24,10 +21,10 @@ import torch.nn.init as tinit
 
 import weightinit as wi
 from conftest import DL, FLOAT_TORCH, bits, outcome, same_bits
+from jax_reference import jax_reference
 from test_distributions import _next_up, ks_pvalue
 
 P_MIN = 1e-4
-jax.config.update("jax_disable_jit", True)  # these few small draws run faster op by op than compiled
 TRUNC_STD = 0.87962566103423978
 NAMED = {  # name: (scale, mode, distribution), from Keras's classes and jax.nn.initializers
     "lecun_normal_": (1.0, "fan_in", "truncated_normal"), "lecun_uniform_": (1.0, "fan_in", "uniform"),
@@ -102,17 +99,64 @@ def test_torch_layout_fans_are_torchs(shape):
     assert twin_fans(shape) == tinit._calculate_fan_in_and_fan_out(torch.empty(shape))
 
 
+def _args(layout):
+    return layout.get("in_axis"), layout.get("out_axis"), layout.get("batch_axis", ())
+
+
+PARAM_LAYOUTS = [{}, dict(in_axis=-2, out_axis=-1), dict(batch_axis=(3,)), dict(in_axis=1, out_axis=0, batch_axis=-1)]
+LAW_CASES = [("fan_in", "truncated_normal"), ("fan_avg", "uniform"), ("fan_geo_avg", "normal"),
+             ("fan_out", "truncated_normal")]
+LAW_LAYOUTS = [dict(in_axis=-2, out_axis=-1), dict(in_axis=-2, out_axis=-1, batch_axis=0)]
+LAW_SHAPE = (4, 3, 3, 24, 40)
+BAD_JAX = [dict(mode="fan"), dict(mode="fan_in", distribution="gauss")]
+DELTA_SHAPE = (4, 3, 5, 7)
+DELTA_ERRORS = [((4, 4), {}, ValueError), ((2, 2, 2, 2, 2, 2), {}, ValueError), ((3, 5, 3), {}, ValueError),
+                ((3, 3, 5, 4), dict(in_axis=-2, out_axis=-1), ValueError), ((3, 3, 4), dict(in_axis=-2), TypeError),
+                ((3, 3, 4), dict(in_axis=1, out_axis=-2), ValueError),
+                ((3, 3, 4), dict(in_axis=3, out_axis=0), IndexError)]
+
+
+def _jax_shape(shape, axes):
+    return shape if axes else tuple(reversed(shape))
+
+
+def _requests():
+    """Everything the tests ask of JAX, by key."""
+    reqs = {}
+    for shape in SHAPES:
+        for layout in JAX_AXES + [la for la in PARAM_LAYOUTS if "in_axis" in la]:
+            reqs[("fans", shape, _args(layout))] = ("compute_fans", (shape, *_args(layout)), {})
+    for mode, distribution in LAW_CASES:
+        for i, layout in enumerate(LAW_LAYOUTS):
+            reqs[("law", mode, distribution, i)] = ("init", ("variance_scaling", LAW_SHAPE),
+                                                    dict(scale=1.3, mode=mode, distribution=distribution, **layout))
+    for i, kw in enumerate(BAD_JAX):
+        reqs[("bad", i)] = ("init", ("variance_scaling", (3, 4)), {"scale": 1.0, "distribution": "normal", **kw})
+    for shape in [(), (5,)]:
+        reqs[("rank", shape)] = ("init", ("he_uniform", shape), {})
+    for shape, axes, _ in DELTA_ERRORS + [(DELTA_SHAPE, {"in_axis": -2}, None)]:
+        reqs[("delta", _jax_shape(shape, axes))] = ("init", ("delta_orthogonal", _jax_shape(shape, axes)), {})
+    return reqs
+
+
+@pytest.fixture(scope="module")
+def jax_ref():
+    """JAX's answers (computed in one subprocess: see jax_reference)."""
+    reqs = _requests()
+    return dict(zip(reqs, jax_reference(reqs.values())))
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("axes", JAX_AXES)
-def test_jax_rule_fans_are_jaxs(shape, axes):
+def test_jax_rule_fans_are_jaxs(shape, axes, jax_ref):
     from weightinit._catalogue import compute_fans
-    args = (axes["in_axis"], axes["out_axis"], axes.get("batch_axis", ()))
-    try:
-        theirs = jax_init_src._compute_fans(shape, *args)
-    except (ValueError, IndexError) as e:
-        with pytest.raises(type(e)):
+    args = _args(axes)
+    status, theirs = jax_ref[("fans", shape, args)]
+    if status == "error":
+        assert theirs[0] in (ValueError, IndexError)
+        with pytest.raises(theirs[0]):
             compute_fans(shape, *args, "f")
-        if isinstance(e, IndexError):
+        if theirs[0] is IndexError:
             with pytest.raises(IndexError):
                 twin_fans(shape, *args)
         else:
@@ -123,15 +167,14 @@ def test_jax_rule_fans_are_jaxs(shape, axes):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("layout", [{}, dict(in_axis=-2, out_axis=-1), dict(batch_axis=(3,)),
-                                    dict(in_axis=1, out_axis=0, batch_axis=-1)])
+@pytest.mark.parametrize("layout", PARAM_LAYOUTS)
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out", "fan_avg", "fan_geo_avg"])
 @pytest.mark.parametrize("distribution", ["truncated_normal", "normal", "uniform"])
-def test_parameters_are_the_definitions(shape, layout, mode, distribution):
+def test_parameters_are_the_definitions(shape, layout, mode, distribution, jax_ref):
     """Fans of rank 0-5 shapes in both layouts feed the fill exactly: the
     values are those of weightinit's plain fill with the twin's parameters;
     where there are no fans, the error is torch's (torch layout) or JAX's."""
-    args = (layout.get("in_axis"), layout.get("out_axis"), layout.get("batch_axis", ()))
+    args = _args(layout)
     ours = np.empty(shape, np.float32)
     try:
         fans = twin_fans(shape, *args)
@@ -143,7 +186,9 @@ def test_parameters_are_the_definitions(shape, layout, mode, distribution):
         if args[0] is None:
             theirs = outcome(tinit._calculate_fan_in_and_fan_out, torch.empty(shape))
         else:
-            theirs = outcome(jax_init_src._compute_fans, shape, *args)
+            status, error = jax_ref[("fans", shape, args)]
+            assert status == "error"
+            theirs = (error, [])
         assert theirs[0] is not None
         assert outcome(wi.variance_scaling_, ours, 1.5, mode, distribution, **layout) == theirs
         return
@@ -235,17 +280,15 @@ def _inside(x, dtype, direction):
     return float(r)
 
 
-@pytest.mark.parametrize("mode,distribution", [("fan_in", "truncated_normal"), ("fan_avg", "uniform"),
-                                               ("fan_geo_avg", "normal"), ("fan_out", "truncated_normal")])
-@pytest.mark.parametrize("layout", [dict(in_axis=-2, out_axis=-1), dict(in_axis=-2, out_axis=-1, batch_axis=0)])
-def test_same_law_as_jax(mode, distribution, layout):
+@pytest.mark.parametrize("mode,distribution", LAW_CASES)
+@pytest.mark.parametrize("layout", range(len(LAW_LAYOUTS)))
+def test_same_law_as_jax(mode, distribution, layout, jax_ref):
     """Two-sample KS between jax.nn.initializers.variance_scaling's own
     samples and weightinit's, on a JAX-layout kernel."""
-    shape = (4, 3, 3, 24, 40)
-    ours = np.empty(shape, np.float32)
-    wi.variance_scaling_(ours, 1.3, mode, distribution, **layout)
-    init = jax.nn.initializers.variance_scaling(1.3, mode, distribution, **layout)
-    theirs = np.asarray(init(jax.random.key(0), shape, jnp.float32))
+    ours = np.empty(LAW_SHAPE, np.float32)
+    wi.variance_scaling_(ours, 1.3, mode, distribution, **LAW_LAYOUTS[layout])
+    status, theirs = jax_ref[("law", mode, distribution, layout)]
+    assert status == "ok" and theirs.shape == LAW_SHAPE
     assert st.ks_2samp(ours.ravel(), theirs.ravel()).pvalue > P_MIN
 
 
@@ -322,23 +365,21 @@ def test_errors():
     assert _unchanged(wi.he_normal_, in_axis="x", out_axis=0)[0] is TypeError
 
 
-def test_mode_and_distribution_errors_have_jaxs_type():
-    for kw in [dict(mode="fan"), dict(mode="fan_in", distribution="gauss")]:
-        init = jax.nn.initializers.variance_scaling(1.0, **{"distribution": "normal", **kw})
-        with pytest.raises(ValueError):
-            init(jax.random.key(0), (3, 4))
+def test_mode_and_distribution_errors_have_jaxs_type(jax_ref):
+    for i, kw in enumerate(BAD_JAX):
+        status, (exc, _) = jax_ref[("bad", i)]
+        assert status == "error" and exc is ValueError
         with pytest.raises(ValueError):
             wi.variance_scaling_(np.empty((3, 4)), 1.0, **{"distribution": "normal", **kw}, in_axis=-2, out_axis=-1)
 
 
 @pytest.mark.parametrize("shape", [(), (5,)])
-def test_rank_errors(shape):
+def test_rank_errors(shape, jax_ref):
     t = torch.empty(shape)
     assert outcome(wi.he_uniform_, t) == outcome(tinit._calculate_fan_in_and_fan_out, t)
-    init = jax.nn.initializers.he_uniform()
-    theirs = outcome(init, jax.random.key(0), shape)
-    assert theirs[0][0] is ValueError
-    assert outcome(wi.he_uniform_, t, in_axis=-2, out_axis=-1)[0] == theirs[0]
+    status, theirs = jax_ref[("rank", shape)]
+    assert status == "error" and theirs[0] is ValueError
+    assert outcome(wi.he_uniform_, t, in_axis=-2, out_axis=-1)[0] == theirs
 
 
 # ------------------------------------------------------------------ trunc_normal_tf_
@@ -408,11 +449,12 @@ def test_delta_orthogonal_structure(shape, axes, target):
     assert not rest.any()
 
 
-def test_delta_orthogonal_is_jaxs_layout_and_reproducible():
+def test_delta_orthogonal_is_jaxs_layout_and_reproducible(jax_ref):
     """JAX's own kernel has the same zero pattern and an orthogonal centre; a
     seed fixes ours; a Block gets its part."""
-    shape = (4, 3, 5, 7)
-    theirs = np.asarray(jax.nn.initializers.delta_orthogonal()(jax.random.key(0), shape, jnp.float32))
+    shape = DELTA_SHAPE
+    status, theirs = jax_ref[("delta", shape)]
+    assert status == "ok"
     ours = wi.delta_orthogonal_(np.empty(shape, np.float32), generator=wi.Generator(3), in_axis=-2, out_axis=-1)
     assert np.array_equal(theirs != 0, ours != 0)
     again = wi.delta_orthogonal_(np.empty(shape, np.float32), generator=wi.Generator(3), in_axis=-2, out_axis=-1)
@@ -430,19 +472,15 @@ def test_delta_orthogonal_is_jaxs_layout_and_reproducible():
     assert np.allclose(t.permute(2, 3, 1, 0).numpy(), ours, atol=1e-6)  # same matrix in either layout
 
 
-@pytest.mark.parametrize("shape,axes,exc", [
-    ((4, 4), {}, ValueError), ((2, 2, 2, 2, 2, 2), {}, ValueError), ((3, 5, 3), {}, ValueError),
-    ((3, 3, 5, 4), dict(in_axis=-2, out_axis=-1), ValueError), ((3, 3, 4), dict(in_axis=-2), TypeError),
-    ((3, 3, 4), dict(in_axis=1, out_axis=-2), ValueError), ((3, 3, 4), dict(in_axis=3, out_axis=0), IndexError)])
-def test_delta_orthogonal_errors(shape, axes, exc):
+@pytest.mark.parametrize("shape,axes,exc", DELTA_ERRORS)
+def test_delta_orthogonal_errors(shape, axes, exc, jax_ref):
     t = torch.full(shape, 7.0)
     with pytest.raises(exc):
         wi.delta_orthogonal_(t, **axes)
     assert (t == 7).all()
-    if exc is ValueError and not axes.get("in_axis") == 1:
-        jshape = shape if axes else tuple(reversed(shape))
-        with pytest.raises(ValueError):
-            jax.nn.initializers.delta_orthogonal()(jax.random.key(0), jshape)
+    if exc is ValueError and not axes.get("in_axis") == 1:  # the same shape in JAX's layout: JAX refuses it too
+        status, theirs = jax_ref[("delta", _jax_shape(shape, axes))]
+        assert status == "error" and theirs[0] is ValueError
 
 
 @pytest.mark.parametrize("make", [lambda: np.ones((4, 3, 3), np.complex64), lambda: np.ones((4, 3, 3), np.int32),
