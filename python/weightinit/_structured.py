@@ -175,9 +175,11 @@ def dirac_(tensor: T, groups: int = 1) -> T:
             if full[dim] == 0:
                 raise IndexError(f"index 0 is out of bounds for dimension {dim} with size 0")
     kind, view = _target_kind(target, "dirac_")
-    g = np.arange(n_groups, dtype=np.int64)
+    # no ones at all (an empty kernel, groups of no channels): no per-group arrays either,
+    # however large groups is
+    g = np.arange(n_groups if n_per_group else 0, dtype=np.int64)
     d = np.arange(n_per_group, dtype=np.int64)
-    coords = [(g[:, None] * operator.index(per_group) + d).ravel(), np.tile(d, n_groups)]
+    coords = [(g[:, None] * operator.index(per_group) + d).ravel(), np.tile(d, len(g))]
     coords += [np.full(len(coords[0]), n // 2, dtype=np.int64) for n in full[2:]]
     if offset is not None:
         keep = np.ones(len(coords[0]), dtype=bool)

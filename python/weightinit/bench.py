@@ -37,7 +37,20 @@ FILLS = [
     ("xavier_normal_", {}),
     ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
     ("trunc_normal_", {"std": 0.02}),
+    ("he_normal_", {}),
+    ("trunc_normal_tf_", {"std": 0.02}),
 ]
+
+
+def _torch_equivalent(torch, name, t):
+    """torch's fill of the same law for functions torch.nn.init lacks (None otherwise):
+    Keras's truncated normals are torch's trunc_normal_ with bounds at +-2 sigma."""
+    if name == "he_normal_":
+        sigma = math.sqrt(2.0 / t.shape[1]) / 0.87962566103423978
+        return lambda: torch.nn.init.trunc_normal_(t, std=sigma, a=-2 * sigma, b=2 * sigma)
+    if name == "trunc_normal_tf_":
+        return lambda: torch.nn.init.trunc_normal_(t, std=0.02, a=-0.04, b=0.04)
+    return None
 
 
 def _timed(fn):
@@ -64,6 +77,8 @@ def bench_dtype(torch, dtype, elements, repeat, progress=None):
             cases[f"weightinit.{name}"] = (lambda f, k: lambda: f(t, **k))(getattr(wi, name), kw)
         if hasattr(torch.nn.init, name):
             cases[f"torch.nn.init.{name}"] = (lambda f, k: lambda: f(t, **k))(getattr(torch.nn.init, name), kw)
+        elif _torch_equivalent(torch, name, t) is not None:
+            cases[f"torch trunc_normal_ as {name}"] = _torch_equivalent(torch, name, t)
     if dtype == torch.float32:
         arr = t.numpy()
         rng = np.random.default_rng(0)
@@ -132,7 +147,7 @@ def table(dtype_name, nbytes, med):
     rows = []
     for name, (sec, share, paired) in med.items():
         fill = name.split(".")[-1]
-        torch_sec = med.get(f"torch.nn.init.{fill}", (None,))[0]
+        torch_sec = med.get(f"torch.nn.init.{fill}", med.get(f"torch trunc_normal_ as {fill}", (None,)))[0]
         rows.append({
             "dtype": dtype_name, "case": name, "seconds": sec, "GB/s": nbytes / sec / 1e9,
             "speedup_vs_torch": torch_sec / sec if name.startswith("weightinit.") and torch_sec else None,

@@ -52,6 +52,18 @@ w = init.kaiming_normal(w, nonlinearity="relu")
 w = init.orthogonal(w)
 w = init.sparse(w, 0.5)
 
+# Keras/JAX/timm initialisers
+w = init.variance_scaling_(w, 2.0, "fan_avg", "uniform", generator=g)
+k: np.ndarray = np.empty((3, 3, 16, 32), np.float32)
+k = init.lecun_normal_(k, in_axis=-2, out_axis=-1)
+w = init.lecun_uniform_(w)
+w = init.he_normal_(w)
+w = init.he_uniform_(w, generator=wg)
+w = init.glorot_normal_(w)
+w = init.glorot_uniform_(w)
+w = init.trunc_normal_tf_(w, std=0.02)
+cw: torch.Tensor = init.delta_orthogonal_(torch.empty(32, 16, 3, 3))
+
 # NumPy arrays and Blocks come back as themselves
 a = init.normal_(a, std=0.02, generator=init.Generator(42))
 a = init.kaiming_uniform_(a, generator=ng)
