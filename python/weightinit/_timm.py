@@ -27,8 +27,9 @@ module holding these copies (``_frameworks._run_unpatched``): timm's
 ``lecun_normal_`` calls ``variance_scaling_``, which calls
 ``trunc_normal_tf_``, and none of them reaches a patched name again.
 
-Where timm's inverse-CDF sampling breaks down numerically (a window far in a
-tail, where its float64 CDF rounds to 1, piles every value on a bound),
+Where timm's inverse-CDF sampling breaks down numerically (a float32 window
+far in a tail, where its uniform values round to a few levels near 1: from
+about 4 sigma out a handful of values, beyond about 5.5 sigma a single one),
 weightinit draws the truncated normal the arguments define.
 """
 
