@@ -29,8 +29,9 @@ ORIGINALS = torch_info().nn_init
 def bound_by_name():
     """(module, name, value) of every loaded module's global that is one of
     torch.nn.init's public functions (originals or replacements), weightinit's own modules aside."""
-    ids = {id(getattr(ORIGINALS, n)) for n in TORCH_PUBLIC_NAMES}
-    ids |= {id(r) for _, r in _patch._replacement_of.values()}
+    originals = [getattr(ORIGINALS, n) for n in TORCH_PUBLIC_NAMES]
+    ids = {id(o) for o in originals}  # and their replacements (not other providers': timm's, when loaded)
+    ids |= {id(_patch._replacement_of[id(o)][1]) for o in originals if id(o) in _patch._replacement_of}
     out = []
     for name, mod in list(sys.modules.items()):
         if name.startswith("weightinit") or type(getattr(mod, "__dict__", None)) is not dict:
