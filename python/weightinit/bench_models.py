@@ -5,16 +5,17 @@ init and under ``weightinit.patched()``, in one process, alternating.
 
 Models: nn.Transformer (d_model 1024, 6+6 layers), a ResNet-50-shaped conv
 net (torchvision's layout and init loop), a 4-layer nn.LSTM (hidden 2048),
-and -- when transformers is installed -- LlamaForCausalLM from a 0.84 B
+-- when transformers is installed -- LlamaForCausalLM from a 0.84 B
 parameter config (hidden 2048, intermediate 5632, 16 layers, 32 heads, 4 KV
-heads, vocab 32000) in float32 and bfloat16.
+heads, vocab 32000) in float32 and bfloat16, and -- when timm is installed --
+timm's vit_small_patch16_224 and resnet50 (``timm.create_model``).
 
 Each round builds every model three ways, in an order that alternates from
 round to round: with torch's init, under ``weightinit.patched()``, and the
 floor -- allocating tensors of the same shapes and writing each once with a
 constant, i.e. the page faults and memory writes any build pays.  Models
-whose init is their modules' own (all but the ResNet, whose init loop runs
-after construction) are also built a fourth way: on the meta device, then
+whose init is their modules' own (all but the ResNet and timm's models,
+whose init loops run after construction) are also built a fourth way: on the meta device, then
 ``weightinit.materialize(model, "cpu", seed=0)``, which runs each init once
 (a transformers model gets its ``_init_weights`` rules without the torch
 defaults they overwrite).  After one untimed round, R rounds are timed;
@@ -85,16 +86,24 @@ def models(torch):
         from transformers import LlamaConfig, LlamaForCausalLM
     except ImportError:
         print("transformers is not installed: the Llama builds are skipped", file=sys.stderr)
-        return out
-    for dtype in (torch.float32, torch.bfloat16):
-        out[f"Llama 0.84B from_config, {str(dtype)[6:]}"] = (
-            lambda d: lambda: LlamaForCausalLM._from_config(LlamaConfig(**LLAMA), dtype=d))(dtype)
+    else:
+        for dtype in (torch.float32, torch.bfloat16):
+            out[f"Llama 0.84B from_config, {str(dtype)[6:]}"] = (
+                lambda d: lambda: LlamaForCausalLM._from_config(LlamaConfig(**LLAMA), dtype=d))(dtype)
+    try:
+        import timm
+    except ImportError:
+        print("timm is not installed: the timm builds are skipped", file=sys.stderr)
+    else:
+        for name in TIMM_MODELS:
+            out[f"timm {name}"] = (lambda n: lambda: timm.create_model(n, pretrained=False))(name)
     return out
 
 
+TIMM_MODELS = ("vit_small_patch16_224", "resnet50")
 # builders that run an init loop of their own after construction, which
 # materialize (each module's reset_parameters) would not reproduce
-LOOP_INIT = {"ResNet-50-shaped conv net"}
+LOOP_INIT = {"ResNet-50-shaped conv net"} | {f"timm {name}" for name in TIMM_MODELS}
 
 
 def materialized(torch, build):
@@ -176,11 +185,11 @@ def main(argv=None):
             "threads": wi.get_num_threads(), "torch_threads": torch.get_num_threads(),
             "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(), "repeat": args.repeat,
             "load_average": os.getloadavg()}
-    try:
-        import transformers
-        info["transformers"] = transformers.__version__
-    except ImportError:
-        pass
+    for lib in ("transformers", "timm"):
+        try:
+            info[lib] = __import__(lib).__version__
+        except ImportError:
+            pass
     rows = []
     for name, build in models(torch).items():
         if args.models and not any(s.lower() in name.lower() for s in args.models):
