@@ -15,7 +15,8 @@ import torch.multiprocessing as mp  # noqa: E402
 
 CASES = [("normal_", {"std": 0.02}), ("kaiming_uniform_", {"a": 5 ** 0.5}),
          ("trunc_normal_", {"std": 0.5, "a": -0.4, "b": 0.9}), ("xavier_normal_", {}),
-         ("uniform_", {"a": -1.0, "b": 1.0})]
+         ("uniform_", {"a": -1.0, "b": 1.0}), ("he_normal_", {}), ("trunc_normal_tf_", {"std": 0.5}),
+         ("variance_scaling_", {"mode": "fan_geo_avg", "distribution": "uniform"}), ("delta_orthogonal_", {})]
 
 
 def _free_port():
@@ -39,7 +40,10 @@ def _worker(rank, world, port, results):
         for name, kwargs in CASES:
             for label, placements, shape in [("rows", [Shard(0)], (7, 6)), ("cols", [Shard(1)], (4, 10)),
                                              ("replicated", [Replicate()], (5, 3)),
-                                             ("conv", [Shard(0)], (6, 4, 3, 3))]:
+                                             ("conv", [Shard(0)], (6, 4, 3, 3)),
+                                             ("conv-cols", [Shard(3)], (6, 4, 3, 3))]:
+                if name == "delta_orthogonal_" and len(shape) < 3:
+                    continue
                 torch.manual_seed(11)
                 full = getattr(wi, name)(torch.empty(shape), **kwargs)
                 d = distribute_tensor(torch.zeros(shape), mesh, placements)

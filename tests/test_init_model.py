@@ -3,6 +3,7 @@ weightinit calls it stands for, on the same seed), the bias policies, the
 untouched and reported parameters, method "torch", method names resolved to
 any weightinit fill function, and bad arguments refused before any write."""
 
+import inspect
 import math
 
 import pytest
@@ -165,10 +166,12 @@ def test_method_torch_with_a_bias_policy_and_an_untouched_custom_module():
 
 def test_every_weightinit_fill_function_is_a_method_by_name():
     extra = {"constant": {"val": 0.3}, "sparse": {"sparsity": 0.5}}
-    names = sorted(n[:-1] for n in wi.__all__ if n.endswith("_"))
-    assert {"kaiming_normal", "xavier_uniform", "orthogonal", "trunc_normal", "normal", "eye"} <= set(names)
+    names = sorted(n[:-1] for n in wi.__all__
+                   if n.endswith("_") and next(iter(inspect.signature(getattr(wi, n)).parameters)) == "tensor")
+    assert {"kaiming_normal", "xavier_uniform", "orthogonal", "trunc_normal", "normal", "eye", "he_normal",
+            "variance_scaling"} <= set(names)
     for name in names:
-        if name in ("dirac",):  # 3-5-D weights only
+        if name in ("dirac", "delta_orthogonal"):  # 3-5-D weights only
             continue
         m = nn.Linear(6, 5)
         torch.manual_seed(2)
@@ -179,6 +182,12 @@ def test_every_weightinit_fill_function_is_a_method_by_name():
     conv = nn.Conv2d(4, 4, 3)
     wi.init_model(conv, "dirac")
     assert same_bits(conv.weight, wi.dirac_(torch.empty(4, 4, 3, 3)))
+    torch.manual_seed(2)
+    wi.init_model(conv, "delta_orthogonal")
+    torch.manual_seed(2)
+    assert same_bits(conv.weight, wi.delta_orthogonal_(torch.empty(4, 4, 3, 3)))
+    with pytest.raises(ValueError, match="unknown method 'lsuv'"):  # not a fill function
+        wi.init_model(conv, "lsuv")
     # with its trailing underscore, and exactly that function's semantics
     m = nn.Linear(200, 300)
     torch.manual_seed(3)
@@ -214,7 +223,7 @@ def test_generator_makes_it_reproducible():
     ("normal", {"sdt": 1.0}, TypeError, "sdt"),
     ("eye", {}, ValueError, "Only tensors with 2 dimensions are supported"),
     ("he_sideways", {}, ValueError, "unknown method 'he_sideways'; use 'torch', a callable, or one of "
-                                    "'constant', 'dirac', 'eye', "),
+                                    "'constant', 'delta_orthogonal', 'dirac', 'eye', "),
     ("calculate_gain", {}, ValueError, "unknown method"),
     (3, {}, TypeError, "method must be a string or a callable, not int"),
     ("torch", {"std": 1.0}, TypeError, r"method 'torch' takes no keyword arguments, got \['std'\]"),

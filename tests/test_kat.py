@@ -9,6 +9,11 @@ major version (and these numbers regenerated), never a silent update.
 Fills go through DLPack so that weightinit's core fills every dtype
 (constant_ on a torch tensor would use torch's own fill_)."""
 
+import hashlib
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -96,3 +101,52 @@ def test_known_answers_of_each_key_source(seed, every_path):
         wi.normal_(c)
         assert (_hex(b.view(np.uint32), 8), _hex(c.view(np.uint32), 8)) == expect["default_f32_normal"], \
             (isa, threads)
+
+
+# Generator(seed).fork(name): the key materialize gives the tensor named
+# `name` (SHA-256, README "Sharded and pipeline-parallel models").
+FORK_KAT = [
+    (0, "", 0x13b9da3c16324d3d),
+    (0, "weight", 0xb9b4339111aebdef),
+    (0, "layers.0.attention.wq.weight", 0x7b70f37d915899b8),
+    (2**64 - 1, "model.embed_tokens.weight", 0xa65dc38716bd27e6),
+    (-1, "bias", 0x4baa1df6266858bb),
+    (42, "\u03b5.\u4e2d\u6587.weight", 0x25ca4a363bb46b8a),
+]
+
+
+@pytest.mark.parametrize("seed,name,key", FORK_KAT)
+def test_known_answers_of_fork(seed, name, key):
+    assert wi.Generator(seed).fork(name).initial_seed() == key
+
+
+@pytest.mark.parametrize("seed,name,key", FORK_KAT)
+def test_fork_is_the_documented_sha256(seed, name, key):
+    data = b"weightinit.fork\x00" + (seed % 2**64).to_bytes(8, "little") + name.encode("utf-8")
+    assert int.from_bytes(hashlib.sha256(data).digest()[:8], "little") == key
+
+
+def test_known_answers_of_forked_fills(every_path):
+    assert wi.Generator(7).fork("a").fork("b").initial_seed() == 0xbe5a300c943d01bd
+    for isa, threads in every_path():
+        g = wi.Generator(0).fork("layers.0.attention.wq.weight")
+        first, second = np.empty(6, np.float32), np.empty(6, np.float32)
+        wi.normal_(first, generator=g)
+        wi.normal_(second, generator=g)
+        assert _hex(first.view(np.uint32), 8) == [
+            "3f857541", "3fb7a483", "3f876cb6", "bd951300", "40112a3d", "3e7ec9e7"], (isa, threads)
+        assert _hex(second.view(np.uint32), 8) == [
+            "bf03f397", "c01b8cc2", "bee81d32", "be666d58", "bec2f20c", "c028d2f9"], (isa, threads)
+        u = torch.empty(4, dtype=torch.float64)
+        wi.uniform_(u, generator=wi.Generator(2**64 - 1).fork("model.embed_tokens.weight"))
+        assert _hex(u.view(torch.int64).numpy().view(np.uint64), 16) == [
+            "3feba755e51262ba", "3fe7173af6a6221b", "3f9210445023c320", "3febcc56ffceedd9"]
+
+
+def test_fork_does_not_depend_on_pythons_hash():
+    code = ("import weightinit as wi; "
+            "print(wi.Generator(0).fork('layers.0.attention.wq.weight').initial_seed())")
+    keys = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": h},
+                           capture_output=True, text=True, check=True).stdout.strip()
+            for h in ("0", "1", "12345")}
+    assert keys == {str(0x7b70f37d915899b8)}

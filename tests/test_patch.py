@@ -29,8 +29,9 @@ ORIGINALS = torch_info().nn_init
 def bound_by_name():
     """(module, name, value) of every loaded module's global that is one of
     torch.nn.init's public functions (originals or replacements), weightinit's own modules aside."""
-    ids = {id(getattr(ORIGINALS, n)) for n in TORCH_PUBLIC_NAMES}
-    ids |= {id(r) for _, r in _patch._replacement_of.values()}
+    originals = [getattr(ORIGINALS, n) for n in TORCH_PUBLIC_NAMES]
+    ids = {id(o) for o in originals}  # and their replacements (not other providers': timm's, when loaded)
+    ids |= {id(_patch._replacement_of[id(o)][1]) for o in originals if id(o) in _patch._replacement_of}
     out = []
     for name, mod in list(sys.modules.items()):
         if name.startswith("weightinit") or type(getattr(mod, "__dict__", None)) is not dict:
@@ -177,6 +178,57 @@ def test_a_provider_imported_while_patched_is_covered_by_the_import_hook(tmp_pat
     for name in ("fakelib", "fakelib.weight_init", "fakelib.model"):
         del sys.modules[name]
     _patch._active.pop("fakelib.weight_init", None)
+
+
+def fake_provider(tmp_path, monkeypatch, name, header=""):
+    """A package ``name`` whose weight_init module (``header`` first) defines
+    fill_, and a Provider for it in PROVIDERS."""
+    pkg = tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helper.py").write_text("X = 1\n")
+    (pkg / "weight_init.py").write_text(header + "def fill_(tensor, std=1.0):\n    return tensor.normal_(0, std)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    provider = _patch.Provider(f"{name}.weight_init", lambda m: {"fill_": (
+        m.fill_, lambda tensor, std=1.0: wi.normal_(tensor, 0.0, std), m.fill_)})
+    monkeypatch.setattr(_patch, "PROVIDERS", _patch.PROVIDERS + [provider])
+
+
+def forget(*names):
+    for name in names:
+        sys.modules.pop(name, None)
+        _patch._active.pop(name, None)
+
+
+def test_a_provider_module_is_read_only_once_fully_imported(tmp_path, monkeypatch):
+    """Its import of another module runs the import hook while it is half-executed."""
+    fake_provider(tmp_path, monkeypatch, "fakelib2", "import fakelib2.helper\n\n")
+    try:
+        with wi.patched():
+            import fakelib2.weight_init
+            assert hasattr(fakelib2.weight_init.fill_, "__wrapped__")  # the replacement
+        assert fakelib2.weight_init.fill_.__module__ == "fakelib2.weight_init"
+    finally:
+        forget("fakelib2", "fakelib2.helper", "fakelib2.weight_init")
+
+
+def test_a_new_provider_has_every_module_scanned_again(tmp_path, monkeypatch):
+    """A module scanned at an earlier level that got hold of a provider's
+    function later, its namespace keeping its size, is found when the provider
+    becomes active."""
+    fake_provider(tmp_path, monkeypatch, "fakelib3")
+    (tmp_path / "holder3.py").write_text("F = None\n")
+    try:
+        with wi.patched():
+            import holder3
+        import fakelib3.weight_init
+        original = fakelib3.weight_init.fill_
+        holder3.F = original
+        with wi.patched():
+            assert holder3.F is not original and holder3.F is fakelib3.weight_init.fill_
+        assert holder3.F is original
+    finally:
+        forget("fakelib3", "fakelib3.helper", "fakelib3.weight_init", "holder3")
 
 
 def linear_replay(out_f, in_f):

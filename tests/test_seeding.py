@@ -127,3 +127,34 @@ def test_constant_fills_draw_nothing():
     wi.constant_(np.empty(5), 2.0)
     wi.zeros_(np.empty(5))
     assert wi.default_generator.get_state() == state
+
+
+GENERATOR_FUNCTIONS = [("uniform_", {}), ("normal_", {}), ("trunc_normal_", {"std": 0.3}),
+                       ("xavier_uniform_", {}), ("xavier_normal_", {}), ("kaiming_uniform_", {}),
+                       ("kaiming_normal_", {}), ("orthogonal_", {}), ("sparse_", {"sparsity": 0.3})]
+
+
+@pytest.mark.parametrize("name,kw", GENERATOR_FUNCTIONS, ids=[n for n, _ in GENERATOR_FUNCTIONS])
+def test_a_forked_generator_is_a_generator_of_its_derived_seed(name, kw):
+    """fork(name) is usable as generator= by every function that takes one,
+    and is exactly Generator(its derived seed): the parent's state plays no part."""
+    parent = wi.Generator(99)
+    wi.normal_(np.empty(3), generator=parent)  # advancing the parent changes nothing
+    forked = parent.fork("layers.1.mlp.weight")
+    plain = wi.Generator(forked.initial_seed())
+    assert forked.get_state() == (wi.Generator(99).fork("layers.1.mlp.weight").initial_seed(), 0)
+    for make in (lambda: torch.empty(12, 9), lambda: np.empty((12, 9), np.float32)):
+        a, b = make(), make()
+        getattr(wi, name)(a, generator=forked, **kw)
+        getattr(wi, name)(b, generator=plain, **kw)
+        assert same_bits(a, b)
+    assert forked.get_state() == plain.get_state()
+
+
+def test_fork_gives_distinct_keys_and_checks_the_name():
+    g = wi.Generator(0)
+    keys = {g.fork(n).initial_seed() for n in ("w", "w ", "W", "layers.1.w", "layers.10.w", "")}
+    assert len(keys) == 6
+    assert wi.Generator(1).fork("w").initial_seed() != g.fork("w").initial_seed()
+    with pytest.raises(TypeError, match="name must be a str, not bytes"):
+        g.fork(b"w")

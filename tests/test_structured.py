@@ -238,6 +238,15 @@ def test_dirac_equals_torch(shape, groups):
     assert torch.equal(t, theirs)
 
 
+def test_dirac_with_no_ones_allocates_nothing_per_group():
+    """An empty kernel divides any groups: no ones, and no arrays of `groups`
+    entries (a fuzzed groups=10**9 once took 16 GB)."""
+    for shape in [(0, 3, 3), (4, 0, 3)]:
+        t = torch.full(shape, 5.0)
+        groups = 10 ** 12 if shape[0] == 0 else 4
+        assert wi.dirac_(t, groups) is t and not t.any()
+
+
 @pytest.mark.parametrize("dims", [1, 2, 3])
 @pytest.mark.parametrize("groups,out_per_group,in_per_group", [(1, 4, 4), (1, 3, 5), (2, 3, 3), (3, 2, 4), (2, 5, 2)])
 def test_dirac_kernel_is_the_identity_convolution(dims, groups, out_per_group, in_per_group):

@@ -25,6 +25,18 @@ from ._api import (
     xavier_uniform_,
     zeros_,
 )
+from ._catalogue import (
+    delta_orthogonal_,
+    glorot_normal_,
+    glorot_uniform_,
+    he_normal_,
+    he_uniform_,
+    lecun_normal_,
+    lecun_uniform_,
+    trunc_normal_tf_,
+    variance_scaling_,
+)
+from ._materialize import materialize
 from ._model import RULES, InitEntry, InitRecord, init_model
 from ._patch import is_patched, patch, patched, unpatch
 from ._core import available_isas, get_num_threads, isa, set_isa, set_num_threads
@@ -47,6 +59,8 @@ from ._structured import (
     xavier_uniform,
 )
 from ._target import Block, block
+from ._inspect import LayerStats, Report, inspect, plot_depth, rule_stds
+from ._lsuv import LSUVLayer, LSUVRecord, lsuv_
 
 __version__ = "0.1.0"
 
@@ -56,7 +70,11 @@ __all__ = [
     "orthogonal_", "sparse_", "eye_", "dirac_",
     "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
+    "variance_scaling_", "lecun_normal_", "lecun_uniform_", "he_normal_", "he_uniform_",
+    "glorot_normal_", "glorot_uniform_", "trunc_normal_tf_", "delta_orthogonal_",
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "patch", "unpatch", "patched", "is_patched", "init_model", "InitRecord", "InitEntry", "RULES",
+    "materialize",
     "Block", "block", "isa", "set_isa", "available_isas", "get_num_threads", "set_num_threads",
+    "inspect", "Report", "LayerStats", "rule_stds", "plot_depth", "lsuv_", "LSUVRecord", "LSUVLayer",
 ]

@@ -42,9 +42,11 @@ TORCH_PUBLIC_NAMES = ("calculate_gain",) + TORCH_INIT_NAMES + (
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse")
 
 
-def _run_unpatched(namespace, names):
+def _run_unpatched(namespace, names, linked=False):
     """Copies of namespace's functions ``names`` whose globals are a snapshot
-    of ``namespace``: their global look-ups always find these originals."""
+    of ``namespace``: their global look-ups always find these originals (or,
+    ``linked``, these copies: functions that call one another by name then
+    never reach a live namespace, whose originals a patch may have replaced)."""
     snapshot = dict(namespace)
     out = {}
     for name in names:
@@ -54,6 +56,8 @@ def _run_unpatched(namespace, names):
         g.__qualname__, g.__doc__, g.__module__ = f.__qualname__, f.__doc__, f.__module__
         g.__wrapped__ = f
         out[name] = g
+    if linked:
+        snapshot.update(out)
     return types.SimpleNamespace(**out)
 
 

@@ -115,9 +115,18 @@ class _Watch:
 
 
 def _fill_functions():
+    """The names init_model takes: weightinit's public fill functions (their
+    first parameter is the tensor), without the trailing underscore."""
     import weightinit
 
-    return sorted(n[:-1] for n in weightinit.__all__ if n.endswith("_") and callable(getattr(weightinit, n)))
+    return sorted(n[:-1] for n in weightinit.__all__ if n.endswith("_") and _is_fill(getattr(weightinit, n)))
+
+
+def _is_fill(fn):
+    try:
+        return next(iter(inspect.signature(fn).parameters)) == "tensor"
+    except (TypeError, ValueError, StopIteration):
+        return False
 
 
 def _resolve(method):
@@ -130,7 +139,7 @@ def _resolve(method):
 
     name = method if method.endswith("_") else method + "_"
     fn = getattr(weightinit, name, None) if name in weightinit.__all__ else None
-    if fn is None or not callable(fn):
+    if fn is None or not _is_fill(fn):
         raise ValueError(f"init_model(): unknown method {method!r}; use 'torch', a callable, or one of "
                          f"{', '.join(map(repr, _fill_functions()))}")
     return fn, name

@@ -10,12 +10,14 @@ How:
   aliases) to the weightinit function of that name.  PROVIDERS say where
   originals live and what replaces each: torch.nn.init (from REGISTRY, with
   the originals captured by ``_frameworks``) and transformers'
-  ``TORCH_INIT_FUNCTIONS`` table (a container of torch's functions).  A
-  provider for another library (timm's ``weight_init``) is one more entry:
-  the module whose import activates it, a function returning
+  ``TORCH_INIT_FUNCTIONS`` table (a container of torch's functions), and
+  timm's ``trunc_normal_``, ``trunc_normal_tf_``, ``variance_scaling_``,
+  ``lecun_normal_`` (``_timm``: timm's semantics).  A provider is the module
+  whose import activates it, a function returning
   ``{name: (original, weightinit function, fallback)}`` (called once, when the
-  module is first seen, so its originals are captured before anything is
-  replaced), any dicts outside module namespaces that hold originals, and
+  module is first seen fully imported, so its originals are captured before
+  anything is replaced; a newly active provider has every module scanned
+  again), any dicts outside module namespaces that hold originals, and
   any handler tables keyed by them (legacy ShardedTensor's).
 * Each original gets one replacement, made once: a thin wrapper of the
   weightinit function with its signature.  It is a distinct object, so a
@@ -58,7 +60,7 @@ import sys
 import threading
 from typing import Callable, NamedTuple
 
-from . import _api, _frameworks, _structured, _target
+from . import _api, _frameworks, _structured, _target, _timm
 from ._frameworks import TORCH_PUBLIC_NAMES, torch_info
 
 __all__ = ["patch", "unpatch", "patched", "is_patched", "REGISTRY", "PROVIDERS", "Provider"]
@@ -103,6 +105,8 @@ PROVIDERS = [
     Provider("torch.nn.init", _torch_pairs),
     # transformers >= 5 keeps torch's functions in a table of its own
     Provider("transformers.initialization", lambda module: {}, _tables("TORCH_INIT_FUNCTIONS")),
+    # timm's own functions, bound by name in ~55 of its modules
+    Provider(_timm.MODULE, _timm.pairs),
     # legacy ShardedTensor's handlers, registered by function: registered while
     # patched they are keyed by a replacement, and re-keyed by torch's function
     # (which weightinit's fallbacks dispatch with)
@@ -186,15 +190,23 @@ def _add_pair(original, fn, fallback):
         _ids.update((id(original), id(replacement)))
 
 
-def _activate_providers():
-    """Capture the pairs of every provider whose module is loaded (once per module object)."""
+def _activate_providers(finished=None):
+    """Capture the pairs of every provider whose module is loaded and fully
+    imported (once per module object); ``finished`` is a module whose code has
+    just run, which importlib still marks as initialising.  True if any
+    provider became active."""
+    new = False
     for provider in PROVIDERS:
         module = sys.modules.get(provider.module)
         if module is None or _active.get(provider.module) is module:
             continue
+        if module is not finished and getattr(getattr(module, "__spec__", None), "_initializing", False):
+            continue  # still being imported: its functions may not all exist yet
         for original, fn, fallback in provider.pairs(module).values():
             _add_pair(original, fn, fallback)
         _active[provider.module] = module
+        new = True
+    return new
 
 
 def _swap_known(d, keys, table):
@@ -216,10 +228,11 @@ def _scan(d):
     _swap_known(d, keys, table)
 
 
-def _scan_modules():
+def _scan_modules(every=False):
+    """Scan the modules new or changed since their last scan (``every``: all)."""
     for name, module in list(sys.modules.items()):
         seen = _scanned.get(name)
-        if seen is not None and seen[0] is module and (seen[1] is None or len(seen[1]) == seen[2]):
+        if seen is not None and seen[0] is module and (seen[1] is None or (not every and len(seen[1]) == seen[2])):
             continue  # weightinit's own, or not a module namespace, or unchanged since its last scan
         try:
             d = getattr(module, "__dict__", None)
@@ -246,12 +259,13 @@ def _sweep_tables():
                 del d[key]
 
 
-def _sweep():
-    """Bring every known place, changed module and container to the current state."""
+def _sweep(every=False):
+    """Bring every known place, changed module (``every``: every module) and
+    container to the current state."""
     table = _replacement_of if _installed else _original_of
     for d, keys in list(_places.values()):
         _swap_known(d, keys, table)
-    _scan_modules()
+    _scan_modules(every)
     _sweep_tables()
 
 
@@ -292,7 +306,8 @@ def _scanning(exec_module):
         exec_module(module)
         with _lock:
             if _installed:
-                _activate_providers()
+                if _activate_providers(finished=module):
+                    _scan_modules(every=True)  # whatever got hold of the new originals meanwhile
                 _scan(module.__dict__)
                 _sweep_tables()
     return run
@@ -378,8 +393,7 @@ def _update():
             import torch  # noqa: F401 - patching torch needs torch
             torch_info()  # capture torch's originals before anything is replaced
             _installed = True
-            _activate_providers()
-            _sweep()
+            _sweep(every=_activate_providers())
             sys.meta_path.insert(0, _finder)
         _set_tensor_methods(_effective.tensor_methods)
     elif _installed:
@@ -430,8 +444,10 @@ def patch(*, tensor_methods: bool = False, devices: str = "torch", generator_for
     """Begin a patch level: until the matching :func:`unpatch`, torch.nn.init's
     functions and deprecated aliases -- in torch.nn.init, in every module that
     bound one by name, and in transformers' ``TORCH_INIT_FUNCTIONS`` -- are
-    weightinit's.  Levels nest; the last one to end restores torch's very
-    function objects everywhere.  Imports torch.
+    weightinit's, and so are timm's ``trunc_normal_``, ``trunc_normal_tf_``,
+    ``variance_scaling_`` and ``lecun_normal_`` (with timm's semantics) in
+    every module that bound them.  Levels nest; the last one to end restores
+    the very original function objects everywhere.  Imports torch.
 
     Args:
         tensor_methods: also redirect ``torch.Tensor.uniform_`` and

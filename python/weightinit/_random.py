@@ -5,10 +5,14 @@ tensor takes its key from a torch.Generator (torch's default one when
 ``generator`` is None) so that ``torch.manual_seed`` governs it as it governs
 torch.nn.init; other targets take it from weightinit's own Generator.  A
 NumPy Generator is accepted as well.
+
+``Generator.fork(name)`` derives a generator from (seed, name) with SHA-256:
+the key of a named tensor in ``weightinit.materialize``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
@@ -21,6 +25,8 @@ _MIN_SEED = -(1 << 63)
 # torch's default CPU seed: without manual_seed a fresh process is
 # deterministic, as it is with torch.
 _DEFAULT_SEED = 67280421310721
+# fork(): a tag before the hashed bytes (domain separation from other uses of SHA-256)
+_FORK_TAG = b"weightinit.fork\x00"
 
 
 def _check_seed(seed: Any) -> int:
@@ -42,6 +48,11 @@ class Generator:
     the same on every machine, thread count and kernel path.  Thread-safe.
 
     ``Generator()`` takes its seed from the OS.
+
+    Example:
+        >>> g = weightinit.Generator(42)
+        >>> weightinit.normal_(torch.empty(3, 5), generator=g)   # key 42, stream 0
+        >>> weightinit.normal_(torch.empty(3, 5), generator=g)   # key 42, stream 1
     """
 
     __slots__ = ("_seed", "_stream", "_lock")
@@ -84,6 +95,32 @@ class Generator:
         with self._lock:
             self._seed = seed
             self._stream = stream
+
+    def fork(self, name: str) -> "Generator":
+        """A new Generator whose seed is derived from this one's seed and ``name``.
+
+        The derived seed is the first 8 bytes, read little-endian, of::
+
+            SHA-256(b"weightinit.fork\\x00" + seed.to_bytes(8, "little") + name.encode("utf-8"))
+
+        with ``seed`` this generator's ``initial_seed()`` (the number of fills
+        drawn from it does not matter).  It is the same in every Python
+        process, version and platform (no ``hash()``), and distinct names give
+        unrelated keys.  ``weightinit.materialize(model, seed=s)`` keys the
+        fills of the tensor named ``n`` by ``Generator(s).fork(n)``: fill *k*
+        of that tensor uses stream *k*.
+
+        Args:
+            name: any string, e.g. a parameter's fully qualified name
+
+        Example:
+            >>> g = weightinit.Generator(0).fork("layers.3.attn.wq.weight")
+            >>> weightinit.normal_(torch.empty(4, 4), std=0.02, generator=g)
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"fork(): name must be a str, not {type(name).__name__}")
+        data = _FORK_TAG + self._seed.to_bytes(8, "little") + name.encode("utf-8")
+        return Generator(int.from_bytes(hashlib.sha256(data).digest()[:8], "little"))
 
     def _draw(self):
         with self._lock:

@@ -37,7 +37,7 @@ from ._api import (
 )
 from ._frameworks import nn_init, torch_info
 from ._random import _check_generator, draw
-from ._target import Block, fill, numpy_view, torch_fallback
+from ._target import Block, fill, keyed, numpy_view, torch_fallback
 from ._torch_compat import C10_FLOAT, float_arg, orthogonal_gain, type_name
 from ._typing import GeneratorLike, T
 
@@ -175,9 +175,11 @@ def dirac_(tensor: T, groups: int = 1) -> T:
             if full[dim] == 0:
                 raise IndexError(f"index 0 is out of bounds for dimension {dim} with size 0")
     kind, view = _target_kind(target, "dirac_")
-    g = np.arange(n_groups, dtype=np.int64)
+    # no ones at all (an empty kernel, groups of no channels): no per-group arrays either,
+    # however large groups is
+    g = np.arange(n_groups if n_per_group else 0, dtype=np.int64)
     d = np.arange(n_per_group, dtype=np.int64)
-    coords = [(g[:, None] * operator.index(per_group) + d).ravel(), np.tile(d, n_groups)]
+    coords = [(g[:, None] * operator.index(per_group) + d).ravel(), np.tile(d, len(g))]
     coords += [np.full(len(coords[0]), n // 2, dtype=np.int64) for n in full[2:]]
     if offset is not None:
         keep = np.ones(len(coords[0]), dtype=bool)
@@ -254,6 +256,7 @@ def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = No
     cols = numel // rows
     kind, view = _target_kind(target, "orthogonal_")
     _check_generator(generator, "normal_")
+    generator = keyed(view, generator)  # the Gaussian matrix is a temporary: key it by the target
     if kind == "numpy":
         numpy_view(view, _core.NORMAL, "normal_")  # torch's error for integer dtypes
         if view.dtype.kind == "c":
@@ -319,6 +322,8 @@ def sparse_(tensor: T, sparsity: float, std: float = 0.01, generator: GeneratorL
     zeros = len(range(rows)[:num_zeros])
     kind, view = _target_kind(target, "sparse_")
     std = float_arg(std, "normal_", "std", 2)
+    _check_generator(generator, "normal_")
+    generator = keyed(view, generator)  # the same generator for the values and the pattern
     values = view if offset is None else Block(view, full, offset)
     fill(values, _core.NORMAL, 0.0, std, generator, "normal_")
     torch: Any = torch_info().torch if kind == "torch" else None

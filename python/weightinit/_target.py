@@ -8,6 +8,11 @@
 * Anything else with ``__dlpack__``: a DLPack capsule.
 * Block: a block of a larger logical tensor (sharded init).
 
+``name_key`` is materialize's hook in the fill path: weightinit.materialize
+sets it to a function (target) -> Generator or None, so that a fill of one of
+the model's tensors (or of a view of its memory, a DTensor's local shard, a
+Block of it) takes its key from that tensor's name instead of ``generator``.
+
 torch is never imported here: a tensor can only exist once the user has
 imported torch, so ``sys.modules`` is consulted instead.
 """
@@ -18,7 +23,7 @@ import math
 import operator
 import sys
 from collections.abc import Sequence
-from typing import SupportsIndex
+from typing import Any, SupportsIndex
 
 import numpy as np
 
@@ -28,7 +33,7 @@ from ._random import draw
 from ._torch_compat import ARG_NAMES, empty_noop, float_args, numpy_dtype_error, type_name
 from ._typing import Array
 
-__all__ = ["Block", "block", "fill", "torch_fallback", "numpy_view", "observers", "observe"]
+__all__ = ["Block", "block", "fill", "keyed", "torch_fallback", "numpy_view", "observers", "observe"]
 
 
 class Block:
@@ -157,8 +162,21 @@ def _region(blk, extra):
     return blk.shape + extra, blk.offset + (0,) * len(extra)
 
 
-def _key(dist, generator, torch):
-    return (0, 0) if dist == _core.CONSTANT else draw(generator, torch)
+name_key: Any = None  # set by weightinit.materialize while it runs, see the header
+
+
+def keyed(target, generator):
+    """The generator a random fill of ``target`` draws from: the name-keyed one
+    while materialize runs and ``target`` is one of its tensors, else ``generator``."""
+    hook = name_key
+    if hook is None:
+        return generator
+    named = hook(target)
+    return generator if named is None else named
+
+
+def _key(dist, generator, torch, target):
+    return (0, 0) if dist == _core.CONSTANT else draw(keyed(target, generator), torch)
 
 
 def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
@@ -190,7 +208,7 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         if dist == _core.NORMAL:
             p1 *= scale
         full, off = _region(blk, view.shape[target.ndim:])
-        key, stream = _key(dist, generator, None)
+        key, stream = _key(dist, generator, None, target)
         _core.fill(view, dist, p0, p1, key, stream, full, off, p2, p3)
         return tensor
 
@@ -218,7 +236,7 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
         if staged:  # the core checks the target's layout as it would before writing it
             real = torch.view_as_real(target) if extra else target
             _core.check_view((real.data_ptr(), code, real.shape, real.stride()))
-        key, stream = _key(dist, generator, torch)
+        key, stream = _key(dist, generator, torch, target)
         full, off = _region(blk, extra)
         _core.fill((out.data_ptr(), code, out.shape, out.stride()),
                    dist, p0, p1, key, stream, full, off, p2, p3)
@@ -236,7 +254,7 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
             capsule = target.__dlpack__(max_version=(1, 0))
         except TypeError:
             capsule = target.__dlpack__()
-        key, stream = _key(dist, generator, None)
+        key, stream = _key(dist, generator, None, target)
         full, off = _region(blk, ())
         _core.fill(capsule, dist, p0, p1, key, stream, full, off, p2, p3)
         return tensor

@@ -50,8 +50,21 @@ FILLS = [
     ("xavier_normal_", {}),
     ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
     ("trunc_normal_", {"std": 0.02}),
+    ("he_normal_", {}),
+    ("trunc_normal_tf_", {"std": 0.02}),
 ]
 MEMSET = "memset fill_(0.5)"
+
+
+def _torch_equivalent(torch, name, t):
+    """torch's fill of the same law for functions torch.nn.init lacks (None otherwise):
+    Keras's truncated normals are torch's trunc_normal_ with bounds at +-2 sigma."""
+    if name == "he_normal_":
+        sigma = math.sqrt(2.0 / t.shape[1]) / 0.87962566103423978
+        return lambda: torch.nn.init.trunc_normal_(t, std=sigma, a=-2 * sigma, b=2 * sigma)
+    if name == "trunc_normal_tf_":
+        return lambda: torch.nn.init.trunc_normal_(t, std=0.02, a=-0.04, b=0.04)
+    return None
 
 
 def _timed(fn):
@@ -65,23 +78,10 @@ def _steady(fn):
     return _timed(fn)
 
 
-def _on(isa, fn):
-    """fn run on kernel path isa (None: no path, a torch or NumPy case); the
-    bare fn is its .call, for timing loops that choose the path once."""
-    if isa is None:
-        return fn
-
-    def on_path():
-        wi.set_isa(isa)
-        return fn()
-
-    on_path.call = fn
-    return on_path
-
-
-def bench_dtype(torch, dtype, elements, repeat, isas):
+def bench_dtype(torch, dtype, elements, repeat, isas, progress=None):
     """Per (case, path): median seconds, share of the memset, and median of
-    the per-round shares."""
+    the per-round shares.  ``progress(label, done, total)`` is called after
+    each timed case."""
     side = int(math.isqrt(elements))
     side -= side % 2  # the float32 view of a bfloat16 tensor needs an even last dimension
     shape = (elements // side, side)
@@ -95,6 +95,8 @@ def bench_dtype(torch, dtype, elements, repeat, isas):
                 cases[(f"weightinit.{name}", isa)] = _on(isa, (lambda f, k: lambda: f(t, **k))(getattr(wi, name), kw))
         if hasattr(torch.nn.init, name):
             cases[(f"torch.nn.init.{name}", None)] = (lambda f, k: lambda: f(t, **k))(getattr(torch.nn.init, name), kw)
+        elif _torch_equivalent(torch, name, t) is not None:
+            cases[(f"torch trunc_normal_ as {name}", None)] = _torch_equivalent(torch, name, t)
     if dtype == torch.float32:
         arr = t.numpy()
         rng = np.random.default_rng(0)
@@ -106,6 +108,7 @@ def bench_dtype(torch, dtype, elements, repeat, isas):
     times = {key: [] for key in cases}
     memsets = []
     shares = {key: [] for key in cases}
+    done = 0
     for _ in range(repeat):
         for key, fn in cases.items():
             m = _steady(memset)
@@ -113,6 +116,9 @@ def bench_dtype(torch, dtype, elements, repeat, isas):
             memsets.append(m)
             times[key].append(sec)
             shares[key].append(m / sec)
+            done += 1
+            if progress:
+                progress(str(dtype)[6:], done, repeat * len(cases))
     m = statistics.median(memsets)
     return nbytes, {key: (statistics.median(times[key]), m / statistics.median(times[key]),
                           statistics.median(shares[key])) for key in cases}
@@ -172,7 +178,7 @@ def table(dtype_name, nbytes, med):
     rows = []
     for (name, isa), (sec, share, paired) in med.items():
         fill = name.split(".")[-1]
-        torch_sec = med.get((f"torch.nn.init.{fill}", None), (None,))[0]
+        torch_sec = med.get((f"torch.nn.init.{fill}", None), med.get((f"torch trunc_normal_ as {fill}", None), (None,)))[0]
         rows.append({
             "dtype": dtype_name, "case": name, "isa": isa, "seconds": sec, "GB/s": nbytes / sec / 1e9,
             "speedup_vs_torch": torch_sec / sec if name.startswith("weightinit.") and torch_sec else None,
@@ -191,8 +197,8 @@ def _isas(arg):
     return names
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv=None, prog=None, progress=None):
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--elements", type=int, default=64 << 20)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--isa", help="kernel paths to time weightinit on: comma-separated names or 'all' "
@@ -219,7 +225,7 @@ def main(argv=None):
     try:
         rows = []
         for dtype_name, dtype in [("float32", torch.float32), ("bfloat16", torch.bfloat16)]:
-            nbytes, med = bench_dtype(torch, dtype, args.elements, args.repeat, isas)
+            nbytes, med = bench_dtype(torch, dtype, args.elements, args.repeat, isas, progress)
             rows += table(dtype_name, nbytes, med)
         calls = per_call(torch, args.repeat, isas)
         ortho = orthogonal(torch, args.repeat, isas, args.orthogonal)

@@ -5,17 +5,23 @@ init and under ``weightinit.patched()``, in one process, alternating.
 
 Models: nn.Transformer (d_model 1024, 6+6 layers), a ResNet-50-shaped conv
 net (torchvision's layout and init loop), a 4-layer nn.LSTM (hidden 2048),
-and -- when transformers is installed -- LlamaForCausalLM from a 0.84 B
+-- when transformers is installed -- LlamaForCausalLM from a 0.84 B
 parameter config (hidden 2048, intermediate 5632, 16 layers, 32 heads, 4 KV
-heads, vocab 32000) in float32 and bfloat16.
+heads, vocab 32000) in float32 and bfloat16, and -- when timm is installed --
+timm's vit_small_patch16_224 and resnet50 (``timm.create_model``).
 
 Each round builds every model three ways, in an order that alternates from
 round to round: with torch's init, under ``weightinit.patched()``, and the
 floor -- allocating tensors of the same shapes and writing each once with a
-constant, i.e. the page faults and memory writes any build pays.  After one untimed
-round, R rounds are timed; reported are medians, the speed-up (median torch
-time / median patched time) and the share of the patched build above the
-floor.  Needs torch.
+constant, i.e. the page faults and memory writes any build pays.  Models
+whose init is their modules' own (all but the ResNet and timm's models,
+whose init loops run after construction) are also built a fourth way: on the meta device, then
+``weightinit.materialize(model, "cpu", seed=0)``, which runs each init once
+(a transformers model gets its ``_init_weights`` rules without the torch
+defaults they overwrite).  After one untimed round, R rounds are timed;
+reported are medians, the speed-up (median torch time / median patched time),
+materialize's speed-up over the patched build, and the share of the patched
+build above the floor.  Needs torch.
 """
 
 import argparse
@@ -80,11 +86,33 @@ def models(torch):
         from transformers import LlamaConfig, LlamaForCausalLM
     except ImportError:
         print("transformers is not installed: the Llama builds are skipped", file=sys.stderr)
-        return out
-    for dtype in (torch.float32, torch.bfloat16):
-        out[f"Llama 0.84B from_config, {str(dtype)[6:]}"] = (
-            lambda d: lambda: LlamaForCausalLM._from_config(LlamaConfig(**LLAMA), dtype=d))(dtype)
+    else:
+        for dtype in (torch.float32, torch.bfloat16):
+            out[f"Llama 0.84B from_config, {str(dtype)[6:]}"] = (
+                lambda d: lambda: LlamaForCausalLM._from_config(LlamaConfig(**LLAMA), dtype=d))(dtype)
+    try:
+        import timm
+    except ImportError:
+        print("timm is not installed: the timm builds are skipped", file=sys.stderr)
+    else:
+        for name in TIMM_MODELS:
+            out[f"timm {name}"] = (lambda n: lambda: timm.create_model(n, pretrained=False))(name)
     return out
+
+
+TIMM_MODELS = ("vit_small_patch16_224", "resnet50")
+# builders that run an init loop of their own after construction, which
+# materialize (each module's reset_parameters) would not reproduce
+LOOP_INIT = {"ResNet-50-shaped conv net"} | {f"timm {name}" for name in TIMM_MODELS}
+
+
+def materialized(torch, build):
+    """The same model built on the meta device and then materialised."""
+    def run():
+        with torch.device("meta"):
+            model = build()
+        return wi.materialize(model, "cpu", seed=0)
+    return run
 
 
 def floor(torch, shapes):
@@ -123,6 +151,8 @@ def bench(torch, name, build, repeat):
             return build()
 
     ways = {"torch": build, "weightinit.patched": patched, "floor": floor(torch, shapes)}
+    if name not in LOOP_INIT:
+        ways["weightinit.materialize"] = materialized(torch, build)
     times = {k: [] for k in ways}
     for r in range(repeat + 1):
         order = list(ways) if r % 2 == 0 else list(reversed(ways))
@@ -131,11 +161,15 @@ def bench(torch, name, build, repeat):
             if r > 0:  # round 0 is a warm-up
                 times[way].append(sec)
     med = {k: statistics.median(v) for k, v in times.items()}
-    return {"model": name, "parameters": nparams, "torch_s": med["torch"], "patched_s": med["weightinit.patched"],
-            "floor_s": med["floor"], "speedup": med["torch"] / med["weightinit.patched"],
-            "paired_speedup_median": statistics.median(
-                t / p for t, p in zip(times["torch"], times["weightinit.patched"])),
-            "times": times}
+    row = {"model": name, "parameters": nparams, "torch_s": med["torch"], "patched_s": med["weightinit.patched"],
+           "floor_s": med["floor"], "speedup": med["torch"] / med["weightinit.patched"],
+           "paired_speedup_median": statistics.median(
+               t / p for t, p in zip(times["torch"], times["weightinit.patched"])),
+           "times": times}
+    if "weightinit.materialize" in med:
+        row["materialize_s"] = med["weightinit.materialize"]
+        row["materialize_vs_patched"] = med["weightinit.patched"] / med["weightinit.materialize"]
+    return row
 
 
 def main(argv=None):
@@ -151,19 +185,21 @@ def main(argv=None):
             "threads": wi.get_num_threads(), "torch_threads": torch.get_num_threads(),
             "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(), "repeat": args.repeat,
             "load_average": os.getloadavg()}
-    try:
-        import transformers
-        info["transformers"] = transformers.__version__
-    except ImportError:
-        pass
+    for lib in ("transformers", "timm"):
+        try:
+            info[lib] = __import__(lib).__version__
+        except ImportError:
+            pass
     rows = []
     for name, build in models(torch).items():
         if args.models and not any(s.lower() in name.lower() for s in args.models):
             continue
         rows.append(bench(torch, name, build, args.repeat))
         r = rows[-1]
+        mat = (f"  materialize {r['materialize_s']:6.2f} s ({r['materialize_vs_patched']:.2f}x patched)"
+               if "materialize_s" in r else "")
         print(f"{name:42s} {r['parameters'] / 1e6:8.1f} M  torch {r['torch_s']:7.2f} s  patched "
-              f"{r['patched_s']:6.2f} s  floor {r['floor_s']:6.2f} s  {r['speedup']:5.1f}x", flush=True)
+              f"{r['patched_s']:6.2f} s  floor {r['floor_s']:6.2f} s  {r['speedup']:5.1f}x{mat}", flush=True)
     info["load_average_after"] = os.getloadavg()
     print(f"weightinit {info['weightinit']} ({info['isa']}, {info['threads']} threads), torch {info['torch']} "
           f"({info['torch_threads']} threads), median of {args.repeat}, load average {info['load_average'][0]:.1f}"

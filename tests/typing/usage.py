@@ -52,6 +52,18 @@ w = init.kaiming_normal(w, nonlinearity="relu")
 w = init.orthogonal(w)
 w = init.sparse(w, 0.5)
 
+# Keras/JAX/timm initialisers
+w = init.variance_scaling_(w, 2.0, "fan_avg", "uniform", generator=g)
+k: np.ndarray = np.empty((3, 3, 16, 32), np.float32)
+k = init.lecun_normal_(k, in_axis=-2, out_axis=-1)
+w = init.lecun_uniform_(w)
+w = init.he_normal_(w)
+w = init.he_uniform_(w, generator=wg)
+w = init.glorot_normal_(w)
+w = init.glorot_uniform_(w)
+w = init.trunc_normal_tf_(w, std=0.02)
+cw: torch.Tensor = init.delta_orthogonal_(torch.empty(32, 16, 3, 3))
+
 # NumPy arrays and Blocks come back as themselves
 a = init.normal_(a, std=0.02, generator=init.Generator(42))
 a = init.kaiming_uniform_(a, generator=ng)
@@ -68,6 +80,19 @@ with init.patched(tensor_methods=True):
 record: init.InitRecord = init.init_model(model, "kaiming_normal", mode="fan_out", nonlinearity="relu")
 entries: list[init.InitEntry] = record.entries
 rule_names: list[str] = [layer for layer, _, _ in init.RULES]
+with torch.device("meta"):
+    big = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))
+big = init.materialize(big, "cpu", seed=0)
+forked: init.Generator = init.Generator(0).fork("0.weight")
+
+# choosing and checking an init
+x = torch.randn(16, 8)
+report: init.Report = init.inspect(model, x)
+layer_rows: list[init.LayerStats] = report.rows
+stds: dict[str, float] = init.rule_stds(64, 64)
+lsuv_record: init.LSUVRecord = init.lsuv_(model, x, tol=0.05)
+lsuv_layers: list[init.LSUVLayer] = lsuv_record.rows
+init.plot_depth({"torch": report}, "depth.png")
 
 # seeding, kernel paths, threads
 init.manual_seed(0)
