@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import weightinit as wi
+from weightinit.bench import FILLS
 
 
 def test_benchmark_reports_every_path(tmp_path):
@@ -23,9 +24,7 @@ def test_benchmark_reports_every_path(tmp_path):
     for dtype in ("float32", "bfloat16"):
         rows = [f for f in res["fills"] if f["dtype"] == dtype]
         assert {(f["case"], f["isa"]) for f in rows if f["case"].startswith("weightinit.")} == {
-            (f"weightinit.{name}", p) for name in ("uniform_", "xavier_uniform_", "kaiming_uniform_", "normal_",
-                                                   "xavier_normal_", "kaiming_normal_", "trunc_normal_")
-            for p in paths}
+            (f"weightinit.{name}", p) for name, _ in FILLS for p in paths}
         assert any(f["case"] == "memset fill_(0.5)" for f in rows)
         assert all(f["speedup_vs_torch"] > 0 for f in rows if f["case"].startswith("weightinit."))
     assert {(c["case"], c["isa"]) for c in res["per_call_seconds"]} == \

@@ -78,6 +78,20 @@ def _steady(fn):
     return _timed(fn)
 
 
+def _on(isa, fn):
+    """fn run on kernel path isa (None: no path, a torch or NumPy case); the
+    bare fn is its .call, for timing loops that choose the path once."""
+    if isa is None:
+        return fn
+
+    def on_path():
+        wi.set_isa(isa)
+        return fn()
+
+    on_path.call = fn
+    return on_path
+
+
 def bench_dtype(torch, dtype, elements, repeat, isas, progress=None):
     """Per (case, path): median seconds, share of the memset, and median of
     the per-round shares.  ``progress(label, done, total)`` is called after
