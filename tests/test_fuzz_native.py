@@ -11,41 +11,24 @@ Deterministic: a fixed seed and run count (WEIGHTINIT_NATIVE_FUZZ_RUNS,
 inputs, and inputs that once failed, each replayed on its own too)."""
 
 import os
-import platform
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-CORE = HERE.parent / "csrc" / "core"
+from native_build import CORE, HERE, build as build_core
+
 NATIVE = HERE / "fuzz_native"
 CLANG = shutil.which(os.environ.get("WEIGHTINIT_CLANG", "clang"))
 RUNS = int(os.environ.get("WEIGHTINIT_NATIVE_FUZZ_RUNS", "60000"))
 FLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
-         "-fno-omit-frame-pointer", "-ffp-contract=off", "-fno-math-errno", "-I", str(CORE)]
+         "-fno-omit-frame-pointer"]
 
 
 def build(tmp, fill_source=None):
     """The harness linked with the core; fill_source replaces csrc/core/fill.c."""
-    x86 = platform.machine().lower() in ("x86_64", "amd64")
-    sources = [(fill_source or CORE / "fill.c", ["-std=c11"])]
-    sources += [(CORE / f, ["-std=c11"]) for f in ("fans.c", "dispatch.c", "pool.c", "kernels_scalar.c")]
-    if x86:
-        sources += [(CORE / "kernels_avx2.c", ["-std=c11", "-mavx2", "-mfma", "-mf16c"]),
-                    (CORE / "kernels_avx512.c", ["-std=c11", "-mavx512f", "-mavx512dq", "-mavx512bw",
-                                                 "-mavx512vl", "-mfma", "-mf16c"])]
-    sources.append((NATIVE / "fuzz_fill.c", ["-std=gnu11"]))
-    objs = []
-    for src, extra in sources:
-        obj = tmp / (Path(src).stem + ".o")
-        defs = ["-DWI_X86_KERNELS=1"] if x86 else []
-        subprocess.run([CLANG, *FLAGS, *extra, *defs, "-c", str(src), "-o", str(obj)], check=True)
-        objs.append(str(obj))
-    exe = tmp / "fuzz_fill"
-    subprocess.run([CLANG, *FLAGS, *objs, "-o", str(exe), "-lm", "-lpthread"], check=True)
-    return str(exe)
+    replace = {"fill.c": fill_source} if fill_source else None
+    return build_core([CLANG], FLAGS, [NATIVE / "fuzz_fill.c"], tmp / "fuzz_fill", tmp, replace=replace)
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,9 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
     case WI_E_TRUNC:
         PyErr_SetString(PyExc_ValueError, "trunc_normal_: mean and std must be finite and std > 0");
         break;
+    case WI_E_DIST:
+        PyErr_Format(PyExc_ValueError, "dist %d is not a distribution code", (int)spec->dist);
+        break;
     default:
         PyErr_Format(PyExc_SystemError, "weightinit core returned status %d", (int)st);
     }
@@ -678,22 +681,27 @@ static PyMethodDef methods[] = {
 
 static int exec_module(PyObject *m)
 {
+    wi_status st;
     if (PyArray_ImportNumPyAPI() < 0)
         return -1;
-    if (wi_isa_init() != WI_OK) {
+    if ((st = wi_isa_init()) == WI_E_KERNELS) {
+        PyErr_SetString(PyExc_ImportError, "weightinit core: a kernel table lacks an entry (a build error)");
+        return -1;
+    }
+    if (st != WI_OK) {
         /* an unusable WEIGHTINIT_ISA: say so, keep the best path */
         if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
                              "WEIGHTINIT_ISA=%s is unknown or not supported by this CPU; using %s",
                              getenv("WEIGHTINIT_ISA"), wi_isa_name()) < 0)
             return -1;
     }
-    if (PyModule_AddIntConstant(m, "UNIFORM", WI_UNIFORM) < 0 ||
-        PyModule_AddIntConstant(m, "NORMAL", WI_NORMAL) < 0 ||
-        PyModule_AddIntConstant(m, "CONSTANT", WI_CONSTANT) < 0 ||
-        PyModule_AddIntConstant(m, "TRUNC_NORMAL", WI_TRUNC_NORMAL) < 0 ||
-        PyModule_AddIntConstant(m, "F16", WI_F16) < 0 || PyModule_AddIntConstant(m, "BF16", WI_BF16) < 0 ||
-        PyModule_AddIntConstant(m, "F32", WI_F32) < 0 || PyModule_AddIntConstant(m, "F64", WI_F64) < 0)
+    /* UNIFORM, NORMAL, ... and F16, BF16, ...: the core's lists (weightinit.h) */
+#define ADD_CONSTANT(NAME, name, m)                          \
+    if (PyModule_AddIntConstant(m, #NAME, WI_##NAME) < 0) \
         return -1;
+    WI_DISTS(ADD_CONSTANT, m)
+    WI_DTYPES(ADD_CONSTANT, m)
+#undef ADD_CONSTANT
     return 0;
 }
 

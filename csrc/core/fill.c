@@ -20,26 +20,35 @@
 #define WI_TILE_ELEMS 8192u     /* elements per transposing tile (64 KiB of float64) */
 #define WI_LIMIT (1ull << 62) /* element counts and byte extents stay below this */
 
+/* Switches over wi_dtype and wi_dist name every entry and have no default
+ * (the build makes a missing case an error); codes from outside are checked
+ * against WI_NDTYPE / WI_NDIST first. */
 static double dtype_max(wi_dtype dtype)
 {
+    double max = DBL_MAX;
     switch (dtype) {
-    case WI_F16: return 65504.0;
-    case WI_BF16: return 0x1.fep127;
-    case WI_F32: return FLT_MAX;
-    default: return DBL_MAX;
+    case WI_F16: max = 65504.0; break;
+    case WI_BF16: max = 0x1.fep127; break;
+    case WI_F32: max = FLT_MAX; break;
+    case WI_F64: max = DBL_MAX; break;
     }
+    return max;
 }
 
 wi_status wi_check_params(const wi_spec *spec, wi_dtype dtype)
 {
     wi_status st = WI_OK;
-    double max = dtype_max(dtype);
-    double a = spec->p0, b = spec->p1;
+    double max, a = spec->p0, b = spec->p1;
 
     if ((unsigned)dtype >= WI_NDTYPE) {
         st = WI_E_DTYPE;
         goto done;
     }
+    if ((unsigned)spec->dist >= WI_NDIST) {
+        st = WI_E_DIST;
+        goto done;
+    }
+    max = dtype_max(dtype);
     switch (spec->dist) {
     case WI_UNIFORM: /* torch's check_uniform_bounds, in its order */
         if (!(a >= -max && a <= max))
@@ -69,8 +78,6 @@ wi_status wi_check_params(const wi_spec *spec, wi_dtype dtype)
         else if (!(spec->p2 <= spec->p3))
             st = WI_E_FROM_GT_TO;
         break;
-    default:
-        st = WI_E_DTYPE;
     }
 done:
     return st;
@@ -196,13 +203,14 @@ static void prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p)
     case WI_TRUNC_NORMAL:
         prepare_trunc(spec, dtype, p);
         break;
-    default: /* constant: torch converts double -> float -> half */
+    case WI_CONSTANT: /* torch converts double -> float -> half */
         switch (dtype) {
         case WI_F16: p->bits = wi_f32_to_f16((float)a); break;
         case WI_BF16: p->bits = wi_f32_to_bf16((float)a); break;
         case WI_F32: p->bits = wi_f2u((float)a); break;
-        default: p->bits = wi_d2u(a); break;
+        case WI_F64: p->bits = wi_d2u(a); break;
         }
+        break;
     }
 }
 

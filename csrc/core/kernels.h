@@ -1,5 +1,6 @@
 /* Internal: prepared parameters, the element-to-random-bits mapping, and the
- * kernel table each ISA path fills.
+ * kernel table each ISA path fills (kernels_driver.h writes every table from
+ * the primitives of one ISA, simd_*.h).
  *
  * A kernel writes the values of logical indices [start, start + n) to a
  * contiguous buffer of the target dtype.  Everything about strides, blocks of
@@ -50,7 +51,7 @@ typedef struct {
     int tpieces; /* F32 mode: which quantile pieces the window's s can reach (WI_TQ_*) */
     float tpa32, tqb32, tmass32, tlo32, thi32;
     double tpa64, tqb64, tmass64, tlo64, thi64;
-    double tnear, tspan, tstart, tdir; /* far tail: see wi_trunc_far_groups */
+    double tnear, tspan, tstart, tdir; /* far tail: see far_pd in kernels_driver.h */
     int nontemporal; /* the caller allows streaming stores */
 } wi_params;
 
@@ -71,25 +72,67 @@ typedef void (*wi_groups_fn)(const wi_params *p, uint64_t group, size_t count, v
 
 typedef void (*wi_gen_fn)(const wi_params *p, uint64_t start, size_t n, void *out);
 
+/* What a path needs from the CPU and OS (dispatch.c tests them). */
+enum {
+    WI_CAP_AVX2 = 1u << 0,       /* AVX2 + FMA + F16C, AVX state enabled */
+    WI_CAP_AVX512 = 1u << 1,     /* AVX-512 F/DQ/BW/VL, opmask and ZMM state enabled */
+    WI_CAP_AVX512BF16 = 1u << 2, /* AVX512_BF16 */
+    WI_CAP_NEON = 1u << 3        /* AArch64 Advanced SIMD */
+};
+
 typedef struct {
     const char *name;
+    unsigned needs; /* WI_CAP_* bits */
     wi_gen_fn gen[WI_NDIST][WI_NDTYPE];
 } wi_kernel_table;
 
+/* Every path's table; dispatch.c lists those built for this architecture. */
 extern const wi_kernel_table wi_kernels_scalar;
-
-/* float64-mapped trunc normal values (FAR mode), shared by every path. */
-void wi_trunc_far_groups(const wi_params *p, uint64_t group, size_t count, void *out);
 extern const wi_kernel_table wi_kernels_avx2;
 extern const wi_kernel_table wi_kernels_avx512;
+extern const wi_kernel_table wi_kernels_avx512bf16;
+extern const wi_kernel_table wi_kernels_neon;
 
-/* Constant fills (no random bits; shared by every path). */
-void wi_constant_2(const wi_params *p, uint64_t start, size_t n, void *out);
-void wi_constant_4(const wi_params *p, uint64_t start, size_t n, void *out);
-void wi_constant_8(const wi_params *p, uint64_t start, size_t n, void *out);
 
 /* The table chosen by wi_isa_init / wi_isa_set. */
 const wi_kernel_table *wi_kernels(void);
+
+/* For the primitive headers and the driver. */
+#define WI_ALWAYS_INLINE inline __attribute__((always_inline))
+#define WI_UNROLL _Pragma("GCC unroll 16")
+#define WI_VPG32 (16 / WI_L32) /* vectors per half group of 32-bit lanes */
+#define WI_VPG64 (8 / WI_L64)  /* ... of 64-bit lanes */
+
+/* Philox keys of the primitive layers that broadcast each round key where
+ * it is used (portable, NEON): wi_params' own words. */
+typedef struct {
+    const uint32_t *k0, *k1;
+    uint32_t s0, s1; /* the stream's low and high words */
+} wi_keys_words;
+
+static inline void wi_keys_words_init(wi_keys_words *k, const wi_params *p)
+{
+    k->k0 = p->rk0;
+    k->k1 = p->rk1;
+    k->s0 = (uint32_t)p->stream;
+    k->s1 = (uint32_t)(p->stream >> 32);
+}
+
+/* A constant fill: the value's bits in the dtype, n times. */
+static inline void wi_constant_fill(const wi_params *p, size_t n, void *out, size_t size)
+{
+    unsigned char *o = out;
+    uint16_t b2 = (uint16_t)p->bits;
+    uint32_t b4 = (uint32_t)p->bits;
+    for (size_t i = 0; i < n; i++) {
+        if (size == 2)
+            memcpy(o + 2 * i, &b2, 2);
+        else if (size == 4)
+            memcpy(o + 4 * i, &b4, 4);
+        else
+            memcpy(o + 8 * i, &p->bits, 8);
+    }
+}
 
 static inline size_t wi_group_len(wi_dtype dtype) { return dtype == WI_F64 ? WI_GROUP64 : WI_GROUP32; }
 
@@ -146,58 +189,5 @@ static inline void wi_gen_narrowed(wi_groups_fn fn64, const wi_params *p, uint64
         n -= m;
     }
 }
-
-/* The kernel table entries of one ISA, from its group functions
- * <prefix>_uniform_f32 ... <prefix>_normal_f64. */
-#define WI_DEFINE_TABLE(TABLE, NAME, PFX)                                                      \
-    static void PFX##_gen_uniform_f16(const wi_params *p, uint64_t s, size_t n, void *o)      \
-    { wi_gen_by_groups(PFX##_uniform_f16, p, s, n, o, WI_GROUP32, 2); }                        \
-    static void PFX##_gen_uniform_bf16(const wi_params *p, uint64_t s, size_t n, void *o)     \
-    { wi_gen_by_groups(PFX##_uniform_bf16, p, s, n, o, WI_GROUP32, 2); }                       \
-    static void PFX##_gen_uniform_f32(const wi_params *p, uint64_t s, size_t n, void *o)      \
-    { wi_gen_by_groups(PFX##_uniform_f32, p, s, n, o, WI_GROUP32, 4); }                        \
-    static void PFX##_gen_uniform_f64(const wi_params *p, uint64_t s, size_t n, void *o)      \
-    { wi_gen_by_groups(PFX##_uniform_f64, p, s, n, o, WI_GROUP64, 8); }                        \
-    static void PFX##_gen_normal_f16(const wi_params *p, uint64_t s, size_t n, void *o)       \
-    { wi_gen_by_groups(PFX##_normal_f16, p, s, n, o, WI_GROUP32, 2); }                         \
-    static void PFX##_gen_normal_bf16(const wi_params *p, uint64_t s, size_t n, void *o)      \
-    { wi_gen_by_groups(PFX##_normal_bf16, p, s, n, o, WI_GROUP32, 2); }                        \
-    static void PFX##_gen_normal_f32(const wi_params *p, uint64_t s, size_t n, void *o)       \
-    { wi_gen_by_groups(PFX##_normal_f32, p, s, n, o, WI_GROUP32, 4); }                         \
-    static void PFX##_gen_normal_f64(const wi_params *p, uint64_t s, size_t n, void *o)       \
-    { wi_gen_by_groups(PFX##_normal_f64, p, s, n, o, WI_GROUP64, 8); }                         \
-    static void PFX##_gen_trunc_f64(const wi_params *p, uint64_t s, size_t n, void *o)        \
-    {                                                                                          \
-        wi_gen_by_groups(p->tmode == WI_TM_FAR ? wi_trunc_far_groups : PFX##_trunc_f64, p, s, n, o, \
-                         WI_GROUP64, 8);                                                       \
-    }                                                                                          \
-    static void PFX##_gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, \
-                                   wi_groups_fn fn32, uint16_t (*narrow)(float))               \
-    {                                                                                          \
-        if (p->tmode == WI_TM_F64 || p->tmode == WI_TM_FAR)                                    \
-            wi_gen_narrowed(p->tmode == WI_TM_FAR ? wi_trunc_far_groups : PFX##_trunc_f64, p, s, n, o, \
-                            dt, narrow);                                                       \
-        else                                                                                   \
-            wi_gen_by_groups(fn32, p, s, n, o, WI_GROUP32, wi_itemsize(dt));                   \
-    }                                                                                          \
-    static void PFX##_gen_trunc_f16(const wi_params *p, uint64_t s, size_t n, void *o)        \
-    { PFX##_gen_trunc_32(p, s, n, o, WI_F16, PFX##_trunc_f16, wi_f32_to_f16); }                \
-    static void PFX##_gen_trunc_bf16(const wi_params *p, uint64_t s, size_t n, void *o)       \
-    { PFX##_gen_trunc_32(p, s, n, o, WI_BF16, PFX##_trunc_bf16, wi_f32_to_bf16); }             \
-    static void PFX##_gen_trunc_f32(const wi_params *p, uint64_t s, size_t n, void *o)        \
-    { PFX##_gen_trunc_32(p, s, n, o, WI_F32, PFX##_trunc_f32, NULL); }                        \
-    const wi_kernel_table TABLE = {                                                            \
-        NAME,                                                                                  \
-        {                                                                                      \
-            [WI_UNIFORM] = {[WI_F16] = PFX##_gen_uniform_f16, [WI_BF16] = PFX##_gen_uniform_bf16, \
-                            [WI_F32] = PFX##_gen_uniform_f32, [WI_F64] = PFX##_gen_uniform_f64}, \
-            [WI_NORMAL] = {[WI_F16] = PFX##_gen_normal_f16, [WI_BF16] = PFX##_gen_normal_bf16,  \
-                           [WI_F32] = PFX##_gen_normal_f32, [WI_F64] = PFX##_gen_normal_f64},   \
-            [WI_CONSTANT] = {[WI_F16] = wi_constant_2, [WI_BF16] = wi_constant_2,               \
-                             [WI_F32] = wi_constant_4, [WI_F64] = wi_constant_8},               \
-            [WI_TRUNC_NORMAL] = {[WI_F16] = PFX##_gen_trunc_f16, [WI_BF16] = PFX##_gen_trunc_bf16, \
-                                 [WI_F32] = PFX##_gen_trunc_f32, [WI_F64] = PFX##_gen_trunc_f64}, \
-        },                                                                                     \
-    }
 
 #endif

@@ -22,9 +22,21 @@ extern "C" {
 
 #define WI_MAX_NDIM 64
 
-typedef enum { WI_F16 = 0, WI_BF16 = 1, WI_F32 = 2, WI_F64 = 3, WI_NDTYPE = 4 } wi_dtype;
+/* The dtypes and the distributions, one list each: X(NAME, name, ...) for
+ * every entry, in code order.  The enums below, every kernel table
+ * (kernels_driver.h) and the constants of the Python binding are generated
+ * from them, so an entry added here fails to build until every path has it. */
+#define WI_DTYPES(X, ...) X(F16, f16, __VA_ARGS__) X(BF16, bf16, __VA_ARGS__) X(F32, f32, __VA_ARGS__) \
+    X(F64, f64, __VA_ARGS__)
+#define WI_DISTS(X, ...) X(UNIFORM, uniform, __VA_ARGS__) X(NORMAL, normal, __VA_ARGS__) \
+    X(CONSTANT, constant, __VA_ARGS__) X(TRUNC_NORMAL, trunc_normal, __VA_ARGS__)
 
-typedef enum { WI_UNIFORM = 0, WI_NORMAL = 1, WI_CONSTANT = 2, WI_TRUNC_NORMAL = 3, WI_NDIST = 4 } wi_dist;
+#define WI_ENUMERATOR_(NAME, name, ...) WI_##NAME,
+#define WI_COUNT_(NAME, name, ...) +1
+typedef enum { WI_DTYPES(WI_ENUMERATOR_, ) } wi_dtype;
+typedef enum { WI_DISTS(WI_ENUMERATOR_, ) } wi_dist;
+/* counts, kept out of the enums so that a switch must name every entry */
+enum { WI_NDTYPE = 0 WI_DTYPES(WI_COUNT_, ), WI_NDIST = 0 WI_DISTS(WI_COUNT_, ) };
 
 typedef enum {
     WI_OK = 0,
@@ -43,7 +55,9 @@ typedef enum {
     WI_E_FAN_NDIM,      /* fans: fewer than 2 dimensions */
     WI_E_NONLINEARITY,  /* gain: unknown nonlinearity */
     WI_E_ISA,           /* dispatch: ISA unknown or not supported by this CPU */
-    WI_E_TRUNC          /* trunc normal: mean, std not finite or std <= 0 */
+    WI_E_TRUNC,         /* trunc normal: mean, std not finite or std <= 0 */
+    WI_E_DIST,          /* dist not one of wi_dist */
+    WI_E_KERNELS        /* start-up: a kernel table lacks an entry (a build error) */
 } wi_status;
 
 /* A strided view of memory.  strides are in bytes and may be negative or
@@ -109,8 +123,9 @@ void wi_set_num_threads(int n);
 /* Philox4x32-10 on one counter block (exposed for known-answer tests). */
 void wi_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
-/* Kernel paths.  wi_isa_init() picks the best path the CPU and OS support,
- * then the one named by WEIGHTINIT_ISA if set (WI_E_ISA if it cannot run);
+/* Kernel paths.  wi_isa_init() checks that every kernel table is complete
+ * (WI_E_KERNELS if not), picks the best path the CPU and OS support, then
+ * the one named by WEIGHTINIT_ISA if set (WI_E_ISA if it cannot run);
  * wi_isa_set() forces one. */
 wi_status wi_isa_init(void);
 const char *wi_isa_name(void);

@@ -1,9 +1,11 @@
-/* Bits -> values: the numerics every kernel path shares.
+/* Bits -> values: the numerics every kernel path shares -- the formulas
+ * below, their constants, and the reference rounding to float16/bfloat16.
  *
- * The scalar functions here are the reference; SIMD kernels evaluate the same
- * constants with the same operations in the same order (explicit fma, IEEE
- * add/mul/div/sqrt, exact integer steps), so every path gives identical bits.
- * Compile with -ffp-contract=off so the compiler adds no fma of its own.
+ * kernels_driver.h evaluates the formulas once, over each ISA's primitives,
+ * with the same operations in the same order on every path (explicit fma,
+ * IEEE add/mul/div/sqrt, exact integer steps), so every path gives identical
+ * bits; tests/twin.py is their exact Python twin.  Compile with
+ * -ffp-contract=off so the compiler adds no fma of its own.
  *
  *  uniform f32:  u = (x >> 8) * 2^-24 in [0, 1);  v = min(fma(u, b - a, a), hi)
  *  uniform f64:  u = (x64 >> 11) * 2^-53;         same form in double
@@ -35,7 +37,6 @@
 #ifndef WI_WIMATH_H
 #define WI_WIMATH_H
 
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -117,142 +118,6 @@ static inline uint32_t wi_f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u
 static inline float wi_u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline uint64_t wi_d2u(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
 static inline double wi_u2d(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
-
-/* ---- float32 ---- */
-
-static inline float wi_uniform01_f32(uint32_t x) { return (float)(x >> 8) * 0x1p-24f; }
-
-/* log(x) for positive normal x. */
-static inline float wi_log_f32(float x)
-{
-    uint32_t ix = wi_f2u(x) - WI_F_SQRT_HALF_BITS;
-    int32_t e = (int32_t)ix >> 23;
-    float m = wi_u2f((ix & 0x007FFFFFu) + WI_F_SQRT_HALF_BITS);
-    float f = m - 1.0f;
-    float p = fmaf(WI_F_LOG_P6, f, WI_F_LOG_P5);
-    p = fmaf(p, f, WI_F_LOG_P4);
-    p = fmaf(p, f, WI_F_LOG_P3);
-    p = fmaf(p, f, WI_F_LOG_P2);
-    p = fmaf(p, f, WI_F_LOG_P1);
-    p = fmaf(p, f, WI_F_LOG_P0);
-    float logm = fmaf(f * f, fmaf(f, p, -0.5f), f);
-    return fmaf((float)e, WI_F_LN2, logm);
-}
-
-static inline float wi_bm_radius_f32(uint32_t x)
-{
-    float u1 = fmaf((float)x, 0x1p-32f, 0x1p-33f);
-    return sqrtf(-2.0f * wi_log_f32(u1));
-}
-
-/* The Box-Muller direction of angle word y: (cos, sin) of a uniform angle. */
-static inline void wi_direction_f32(uint32_t y, float *c_out, float *s_out)
-{
-    float t = (float)((y >> 5) & 0xFFFFFFu) * WI_F_QUARTER_PI_2M24;
-    float t2 = t * t;
-    float ps = fmaf(WI_F_SIN_C7, t2, WI_F_SIN_C5);
-    ps = fmaf(ps, t2, WI_F_SIN_C3);
-    float s = fmaf(t * t2, ps, t);
-    float pc = fmaf(WI_F_COS_C8, t2, WI_F_COS_C6);
-    pc = fmaf(pc, t2, WI_F_COS_C4);
-    pc = fmaf(pc, t2, WI_F_COS_C2);
-    float c = fmaf(t2, pc, 1.0f);
-    int swap = (y >> 29) & 1;
-    *c_out = wi_u2f(wi_f2u(swap ? s : c) ^ (y & 0x80000000u));
-    *s_out = wi_u2f(wi_f2u(swap ? c : s) ^ ((y << 1) & 0x80000000u));
-}
-
-/* ---- float64 ---- */
-
-static inline double wi_uniform01_f64(uint64_t x) { return (double)(x >> 11) * 0x1p-53; }
-
-static inline double wi_log_f64(double x)
-{
-    uint64_t ix = wi_d2u(x) - WI_D_SQRT_HALF_BITS;
-    int32_t e = (int32_t)((int64_t)ix >> 52);
-    double m = wi_u2d((ix & 0x000FFFFFFFFFFFFFull) + WI_D_SQRT_HALF_BITS);
-    double f = m - 1.0;
-    double s = f / (2.0 + f);
-    double z = s * s;
-    double p = wi_d_log_c[0];
-    for (int i = 1; i < 11; i++)
-        p = fma(p, z, wi_d_log_c[i]);
-    double hs = s + s;
-    double logm = fma(hs * z, p, hs);
-    return fma((double)e, WI_D_LN2, logm);
-}
-
-static inline double wi_bm_radius_f64(uint64_t x)
-{
-    double u1 = ((double)(x >> 12) + 0.5) * 0x1p-52;
-    return sqrt(-2.0 * wi_log_f64(u1));
-}
-
-static inline void wi_direction_f64(uint64_t y, double *c_out, double *s_out)
-{
-    double t = (double)((y >> 8) & 0x1FFFFFFFFFFFFFull) * WI_D_QUARTER_PI_2M53;
-    double t2 = t * t;
-    double ps = wi_d_sin_c[0];
-    for (int i = 1; i < 8; i++)
-        ps = fma(ps, t2, wi_d_sin_c[i]);
-    double s = fma(t * t2, ps, t);
-    double pc = wi_d_cos_c[0];
-    for (int i = 1; i < 9; i++)
-        pc = fma(pc, t2, wi_d_cos_c[i]);
-    double c = fma(t2, pc, 1.0);
-    int swap = (y >> 61) & 1;
-    *c_out = wi_u2d(wi_d2u(swap ? s : c) ^ (y & 0x8000000000000000ull));
-    *s_out = wi_u2d(wi_d2u(swap ? c : s) ^ ((y << 1) & 0x8000000000000000ull));
-}
-
-/* Horner with fma, coefficients c[0] + c[1] x + ... (highest last). */
-static inline float wi_horner_f32(const float *c, int n, float x)
-{
-    float acc = c[n - 1];
-    for (int i = n - 2; i >= 0; i--)
-        acc = fmaf(acc, x, c[i]);
-    return acc;
-}
-
-static inline double wi_horner_f64(const double *c, int n, double x)
-{
-    double acc = c[n - 1];
-    for (int i = n - 2; i >= 0; i--)
-        acc = fma(acc, x, c[i]);
-    return acc;
-}
-
-static inline float wi_upper_quantile_f32(float s)
-{
-    float t = 0.5f - s, num, den;
-    if (s >= WI_F_TQ_S0) {
-        float z = t * t;
-        return t * (wi_horner_f32(wi_f_tq_cn, 5, z) / wi_horner_f32(wi_f_tq_cd, 4, z));
-    }
-    if (s >= WI_F_TQ_S1) {
-        float w = t - WI_F_TQ_C;
-        num = wi_horner_f32(wi_f_tq_bn, 5, w);
-        den = wi_horner_f32(wi_f_tq_bd, 4, w);
-    } else {
-        float r = sqrtf(-2.0f * wi_log_f32(s));
-        num = wi_horner_f32(wi_f_tq_tn, 5, r);
-        den = wi_horner_f32(wi_f_tq_td, 5, r);
-    }
-    return 1.0f * (num / den);
-}
-
-static inline double wi_upper_quantile_f64(double s)
-{
-    double r = sqrt(-2.0 * wi_log_f64(s));
-    double t = 0.5 - s, z = t * t;
-    int central = s >= WI_D_TQ_S0, first = r <= WI_D_TQ_R1;
-    double xt = first ? r : (r - WI_D_TQ_R1) * WI_D_TQ_XS;
-    double num = central ? wi_horner_f64(wi_d_tq_cn, WI_D_TQ_CN, z)
-                         : wi_horner_f64(first ? wi_d_tq_t1n : wi_d_tq_t2n, WI_D_TQ_TN, xt);
-    double den = central ? wi_horner_f64(wi_d_tq_cd, WI_D_TQ_CN, z)
-                         : wi_horner_f64(first ? wi_d_tq_t1d : wi_d_tq_t2d, WI_D_TQ_TN, xt);
-    return (central ? t : 1.0) * (num / den);
-}
 
 /* ---- narrowing, round to nearest even (what F16C and torch's c10 do) ---- */
 

@@ -160,11 +160,17 @@ def _torch_draw(torch, gen):
     # later torch and weightinit calls see fresh values.
     if gen is not torch.default_generator and gen.device.type != "cpu":  # e.g. CUDA: draw there
         return torch.empty((), dtype=torch.int64, device=gen.device).random_(generator=gen).item()
-    t = getattr(_tls, "key", None)
-    if t is None:
+    key = getattr(_tls, "key", None)
+    if key is None:
         with torch.inference_mode(False):
-            t = _tls.key = torch.empty((), dtype=torch.int64)
-    return t.random_(generator=gen).item()
+            t = torch.empty((), dtype=torch.int64)
+        key = _tls.key = (t, t.numpy())  # read through NumPy: cheaper than .item()
+    t, value = key
+    if gen is torch.default_generator:
+        t.random_()  # the same draw; the argument parser is faster without the keyword
+    else:
+        t.random_(generator=gen)
+    return int(value)
 
 
 def _check_generator(generator, fname):

@@ -216,19 +216,22 @@ def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     if info is not None and isinstance(target, info.Tensor):
         if blk is not None and torch_fallback(target):
             raise TypeError(f"{fname}(): a Block must wrap a strided tensor with a float or complex dtype")
-        if target.dtype in info.complex and target.numel() == 0 and dist == _core.UNIFORM:
+        dtype = target.dtype
+        is_complex = dtype in info.complex
+        if is_complex and target.numel() == 0 and dist == _core.UNIFORM:
             return tensor  # torch's uniform_ returns before checking the bounds
         torch = info.torch
         # another device: fill a CPU buffer under the same contract, then copy
         staged = not target.is_cpu or _force_staging
-        out = torch.empty(target.shape, dtype=target.dtype) if staged else target
+        out = torch.empty(target.shape, dtype=dtype) if staged else target
         extra = ()
-        if out.dtype in info.complex:
+        if is_complex:
             out = torch.view_as_real(out)
             extra = (2,)
+            dtype = out.dtype
             if dist == _core.NORMAL:
                 p1 = p1 / math.sqrt(2.0)
-        code = info.codes[out.dtype]
+        code = info.codes[dtype]
         _core.check(dist, p0, p1, code, p2, p3)
         if staged:  # the core checks the target's layout as it would before writing it
             real = torch.view_as_real(target) if extra else target
