@@ -10,6 +10,7 @@
 
 #include "kernels.h"
 #include "philox.h"
+#include "pages.h"
 #include "pool.h"
 #include "wimath.h"
 
@@ -543,6 +544,8 @@ wi_status wi_fill(const wi_view *v, const wi_region *region, const wi_spec *spec
         goto done;
     }
 
+    if (pl.nout == 0 && pl.run_ms == (int64_t)pl.itemsize) /* one contiguous run */
+        wi_advise_pages(pl.data, (size_t)(numel * pl.itemsize));
     if (numel < WI_PAR_MIN)
         fill_range(&pl, 0, numel);
     else
