@@ -53,8 +53,8 @@ static PyObject *fmt_g(double x)
 static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
 {
     PyObject *a = NULL, *b = NULL;
-    int trunc = spec->dist == WI_TRUNC_NORMAL; /* its bounds are p2, p3 */
-    double lo = trunc ? spec->p2 : spec->p0, hi = trunc ? spec->p3 : spec->p1;
+    int trunc = spec->dist == WI_TRUNC_NORMAL; /* the bounds: uniform's or trunc normal's */
+    double lo = trunc ? spec->trunc_normal.a : spec->uniform.a, hi = trunc ? spec->trunc_normal.b : spec->uniform.b;
 
     switch (st) {
     case WI_E_FROM_RANGE:
@@ -76,7 +76,7 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
                          type_name(dtype), b, a);
         break;
     case WI_E_STD:
-        if ((b = fmt_g(spec->p1)))
+        if ((b = fmt_g(spec->normal.std)))
             PyErr_Format(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %U", b);
         break;
     case WI_E_CONST_OVERFLOW:
@@ -349,6 +349,31 @@ static void target_release(target *t)
 
 /* ------------------------------------------------------------- functions */
 
+/* fill's and check's positional parameters p0..p3 (see fill's doc) into the
+ * spec's member for spec->dist, which must be a valid code. */
+static void set_params(wi_spec *s, const double p[4])
+{
+    switch (s->dist) {
+    case WI_UNIFORM:
+        s->uniform.a = p[0];
+        s->uniform.b = p[1];
+        break;
+    case WI_NORMAL:
+        s->normal.mean = p[0];
+        s->normal.std = p[1];
+        break;
+    case WI_CONSTANT:
+        s->constant.value = p[0];
+        break;
+    case WI_TRUNC_NORMAL:
+        s->trunc_normal.mean = p[0];
+        s->trunc_normal.std = p[1];
+        s->trunc_normal.a = p[2];
+        s->trunc_normal.b = p[3];
+        break;
+    }
+}
+
 static int as_u64(PyObject *o, uint64_t *out)
 {
     unsigned long long v = PyLong_AsUnsignedLongLong(o);
@@ -373,9 +398,10 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *res = NULL;
     target t;
-    wi_spec spec;
+    wi_spec spec = {0};
     wi_region region;
     int64_t full[WI_MAX_NDIM], off[WI_MAX_NDIM];
+    double p[4] = {0.0, 0.0, 0.0, 0.0};
     int has_region = 0;
     wi_status st;
     long dist;
@@ -396,19 +422,17 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     }
     spec.dist = (wi_dist)dist;
-    spec.p0 = PyFloat_AsDouble(args[2]);
-    if (spec.p0 == -1.0 && PyErr_Occurred())
+    if ((p[0] = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
         goto done;
-    spec.p1 = PyFloat_AsDouble(args[3]);
-    if (spec.p1 == -1.0 && PyErr_Occurred())
+    if ((p[1] = PyFloat_AsDouble(args[3])) == -1.0 && PyErr_Occurred())
         goto done;
     if (as_u64(args[4], &spec.key) < 0 || as_u64(args[5], &spec.stream) < 0)
         goto done;
-    spec.p2 = spec.p3 = 0.0;
-    if (nargs > 8 && (spec.p2 = PyFloat_AsDouble(args[8])) == -1.0 && PyErr_Occurred())
+    if (nargs > 8 && (p[2] = PyFloat_AsDouble(args[8])) == -1.0 && PyErr_Occurred())
         goto done;
-    if (nargs > 9 && (spec.p3 = PyFloat_AsDouble(args[9])) == -1.0 && PyErr_Occurred())
+    if (nargs > 9 && (p[3] = PyFloat_AsDouble(args[9])) == -1.0 && PyErr_Occurred())
         goto done;
+    set_params(&spec, p);
     if (nargs >= 8 && args[6] != Py_None) {
         if (int64_seq(args[6], full, "full_shape") != t.view.ndim ||
             int64_seq(args[7], off, "offset") != t.view.ndim) {
@@ -441,6 +465,7 @@ PyDoc_STRVAR(check_doc,
 static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
     wi_spec spec = {0};
+    double p[4] = {0.0, 0.0, 0.0, 0.0};
     long dist, dtype;
     wi_status st;
     (void)mod;
@@ -451,21 +476,22 @@ static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     }
     if ((dist = PyLong_AsLong(args[0])) == -1 && PyErr_Occurred())
         return NULL;
-    if ((spec.p0 = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred())
+    if ((p[0] = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred())
         return NULL;
-    if ((spec.p1 = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
+    if ((p[1] = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
         return NULL;
     if ((dtype = PyLong_AsLong(args[3])) == -1 && PyErr_Occurred())
         return NULL;
-    if (nargs > 4 && (spec.p2 = PyFloat_AsDouble(args[4])) == -1.0 && PyErr_Occurred())
+    if (nargs > 4 && (p[2] = PyFloat_AsDouble(args[4])) == -1.0 && PyErr_Occurred())
         return NULL;
-    if (nargs > 5 && (spec.p3 = PyFloat_AsDouble(args[5])) == -1.0 && PyErr_Occurred())
+    if (nargs > 5 && (p[3] = PyFloat_AsDouble(args[5])) == -1.0 && PyErr_Occurred())
         return NULL;
     if (dist < 0 || dist >= WI_NDIST || dtype < 0 || dtype >= WI_NDTYPE) {
         PyErr_SetString(PyExc_ValueError, "check(): dist or dtype code out of range");
         return NULL;
     }
     spec.dist = (wi_dist)dist;
+    set_params(&spec, p);
     st = wi_check_params(&spec, (wi_dtype)dtype);
     if (st != WI_OK) {
         raise_status(st, &spec, (wi_dtype)dtype);

@@ -38,15 +38,15 @@ typedef __mmask8 md;
 /* ---- Philox ---- */
 
 typedef struct {
-    __m512i k0[WI_ROUNDS], k1[WI_ROUNDS]; /* round keys in the high 32 bits of each lane */
+    __m512i k0[WI_PHILOX_ROUNDS], k1[WI_PHILOX_ROUNDS]; /* round keys in the high 32 bits of each lane */
     __m512i stream;
 } wi_keys;
 
 static inline void keys_init(wi_keys *k, const wi_params *p)
 {
-    for (int r = 0; r < WI_ROUNDS; r++) {
-        k->k0[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->rk0[r] << 32));
-        k->k1[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->rk1[r] << 32));
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
+        k->k0[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->keys.k0[r] << 32));
+        k->k1[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->keys.k1[r] << 32));
     }
     k->stream = _mm512_set1_epi64((int64_t)p->stream);
 }
@@ -63,7 +63,7 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         b[i] = k->stream;
     }
     WI_UNROLL
-    for (int r = 0; r < WI_ROUNDS; r++) {
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
         WI_UNROLL
         for (int i = 0; i < n; i++) {
             __m512i p0 = _mm512_mul_epu32(a[i], m0), p1 = _mm512_mul_epu32(b[i], m1);

@@ -67,7 +67,7 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         c3[j] = vdupq_n_u32(k->s1);
     }
     WI_UNROLL
-    for (int r = 0; r < WI_ROUNDS; r++) {
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
         const uint32x4_t k0 = vdupq_n_u32(k->k0[r]), k1 = vdupq_n_u32(k->k1[r]);
         WI_UNROLL
         for (int j = 0; j < 2 * n; j++) {

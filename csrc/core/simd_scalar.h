@@ -48,17 +48,9 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         c2[j] = k->s0;
         c3[j] = k->s1;
     }
-    for (int r = 0; r < WI_ROUNDS; r++) {
-        for (int j = 0; j < 8 * n; j++) {
-            uint64_t p0 = (uint64_t)WI_PHILOX_M0 * c0[j], p1 = (uint64_t)WI_PHILOX_M1 * c2[j];
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k->k0[r];
-            uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k->k1[r];
-            c1[j] = (uint32_t)p1;
-            c3[j] = (uint32_t)p0;
-            c0[j] = n0;
-            c2[j] = n2;
-        }
-    }
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++)
+        for (int j = 0; j < 8 * n; j++)
+            wi_philox_round(&c0[j], &c1[j], &c2[j], &c3[j], k->k0[r], k->k1[r]);
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < 8; j++) {
             xw[i][2 * j] = c0[8 * i + j];

@@ -79,11 +79,14 @@ typedef struct {
 
 typedef struct {
     wi_dist dist;
-    /* uniform: a, b.  normal: mean, std.  constant: value.
-     * trunc normal: mean, std (finite, > 0), a, b (a <= b, may be infinite). */
-    double p0, p1, p2, p3;
-    uint64_t key;      /* Philox key */
-    uint64_t stream;   /* high 64 bits of the Philox counter */
+    union { /* the parameters of dist, the member named as in WI_DISTS */
+        struct { double a, b; } uniform;                 /* values in [a, b) */
+        struct { double mean, std; } normal;
+        struct { double value; } constant;
+        struct { double mean, std, a, b; } trunc_normal; /* std > 0, cut to [a, b] (may be infinite) */
+    };
+    uint64_t key;    /* Philox key */
+    uint64_t stream; /* high 64 bits of the Philox counter */
 } wi_spec;
 
 /* Fill `view` (which is the block `region` of a larger logical tensor, or the
