@@ -110,8 +110,26 @@ def test_block_fill_is_thread_independent(threads_restore):
 def test_set_num_threads_validation(threads_restore):
     with pytest.raises(ValueError):
         wi.set_num_threads(0)
+    with pytest.raises(ValueError, match="got -100000000000000000000"):
+        wi.set_num_threads(-10**20)
     wi.set_num_threads(5)
     assert wi.get_num_threads() == 5
+
+
+@pytest.mark.parametrize("n,used", [(255, 255), (256, 256), (257, 256), (10**6, 256), (2**64, 256)])
+def test_set_num_threads_above_the_limit_uses_the_limit(threads_restore, n, used):
+    """README: any n >= 1, and above 256 (WI_MAX_THREADS) 256, however large
+    the int (torch.set_num_threads accepts any positive int too).  Setting
+    starts no thread: workers start with the next large fill."""
+    wi.set_num_threads(n)
+    assert wi.get_num_threads() == used
+
+
+def test_weightinit_num_threads_above_the_limit_uses_the_limit():
+    env = dict(os.environ, WEIGHTINIT_NUM_THREADS="100000")
+    r = subprocess.run([sys.executable, "-c", "import weightinit as w; print(w.get_num_threads())"],
+                       env=env, capture_output=True, text=True, check=True)
+    assert r.stdout.split() == ["256"]
 
 
 def test_many_python_threads_at_once():

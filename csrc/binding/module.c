@@ -9,6 +9,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <numpy/arrayobject.h>
+#include <errno.h>
 #include <string.h>
 
 #include "dlpack_abi.h"
@@ -541,16 +542,23 @@ static PyObject *py_fans(PyObject *mod, PyObject *shape)
     if ((n = int64_seq(shape, dims, "shape")) < 0)
         return NULL;
     st = wi_fans(n, dims, &fan_in, &fan_out);
-    if (st == WI_E_FAN_NDIM) {
+    switch (st) {
+    case WI_OK:
+        return Py_BuildValue("(LL)", (long long)fan_in, (long long)fan_out);
+    case WI_E_FAN_NDIM:
         PyErr_SetString(PyExc_ValueError,
                         "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
-        return NULL;
-    }
-    if (st != WI_OK) {
+        break;
+    case WI_E_NDIM: /* more than WI_MAX_NDIM dimensions are refused by int64_seq */
+        PyErr_Format(PyExc_ValueError, "fans: shape %R has a negative size", shape);
+        break;
+    case WI_E_TOO_BIG:
         PyErr_SetString(PyExc_OverflowError, "fans: shape product does not fit in 64 bits");
-        return NULL;
+        break;
+    default:
+        PyErr_Format(PyExc_SystemError, "wi_fans returned status %d", (int)st);
     }
-    return Py_BuildValue("(LL)", (long long)fan_in, (long long)fan_out);
+    return NULL;
 }
 
 PyDoc_STRVAR(gain_doc,
@@ -578,8 +586,9 @@ static PyObject *py_gain(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     }
     if ((slope = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred())
         return NULL;
-    if (wi_gain(nl, slope, &g) != WI_OK) {
-        PyErr_SetObject(PyExc_OverflowError, Py_BuildValue("(is)", 34, "Numerical result out of range"));
+    if (wi_gain(nl, slope, &g) != WI_OK) { /* WI_E_GAIN_OVERFLOW: what Python's float ** raises */
+        errno = ERANGE;
+        PyErr_SetFromErrno(PyExc_OverflowError);
         return NULL;
     }
     if (nl <= WI_NL_SIGMOID)
@@ -671,22 +680,29 @@ static PyObject *py_get_num_threads(PyObject *mod, PyObject *unused)
     return PyLong_FromLong(n);
 }
 
+/* n >= 1; counts above WI_MAX_THREADS (any size of int) use WI_MAX_THREADS. */
 static PyObject *py_set_num_threads(PyObject *mod, PyObject *arg)
 {
-    long n = PyLong_AsLong(arg);
+    int overflow;
+    long n = PyLong_AsLongAndOverflow(arg, &overflow);
     (void)mod;
 
     if (n == -1 && PyErr_Occurred())
         return NULL;
-    if (n < 1) {
-        PyErr_Format(PyExc_ValueError, "set_num_threads: n must be >= 1, got %ld", n);
+    if (overflow < 0 || (!overflow && n < 1)) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads: n must be >= 1, got %R", arg);
         return NULL;
     }
+    if (overflow > 0 || n > WI_MAX_THREADS)
+        n = WI_MAX_THREADS;
     Py_BEGIN_ALLOW_THREADS
-    wi_set_num_threads(n > 1024 ? 1024 : (int)n);
+    wi_set_num_threads((int)n);
     Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
+
+#define WI_STR_(x) #x
+#define WI_STR(x) WI_STR_(x)
 
 static PyMethodDef methods[] = {
     {"fill", (PyCFunction)(void (*)(void))py_fill, METH_FASTCALL, fill_doc},
@@ -701,7 +717,8 @@ static PyMethodDef methods[] = {
     {"get_num_threads", py_get_num_threads, METH_NOARGS,
      "Threads a large fill uses (the caller included); results never depend on it."},
     {"set_num_threads", py_set_num_threads, METH_O,
-     "Set the threads a large fill uses (>= 1); results never depend on it."},
+     "Set the threads a large fill uses (>= 1; more than " WI_STR(WI_MAX_THREADS) " means "
+     WI_STR(WI_MAX_THREADS) "); results never depend on it."},
     {NULL, NULL, 0, NULL},
 };
 
