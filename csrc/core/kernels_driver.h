@@ -1,17 +1,40 @@
 /* The one kernel driver: every distribution's values, the group loop, the
  * dtype stores and the kernel table, written once over the primitives of one
- * ISA (simd_*.h: lane types vf/vu/vd/vq and masks mf/md, arithmetic, select,
- * conversions, Philox, narrowing stores).
+ * ISA (simd_*.h).
+ *
+ * Provides, per kernel unit, the table WI_TABLE with gen_<dist>_<dtype> for
+ * every entry of WI_DISTS x WI_DTYPES:
+ *   uniform, normal     f16, bf16, f32 (float32 arithmetic, 32 values per
+ *                       group), f64 (16 per group);
+ *   trunc_normal        the same, and its float64 modes narrowed to the
+ *                       32-bit dtypes (gen_trunc_32);
+ *   constant            every dtype, without random bits.
+ *
+ * Needs from the primitive header (the contract of every simd_*.h):
+ *   lanes    WI_L32, WI_L64 lanes per vector, WI_INFLIGHT groups per batch;
+ *            vf, vu (32-bit lanes), vd, vq (64-bit), masks mf, md
+ *   Philox   wi_keys, keys_init(k, p), philox(k, g, n, xw, yw): the words of
+ *            groups g .. g+n-1 in kernels.h's layout; q_words(w, h)
+ *   f32      f_set add sub mul div sqrt fma min max from_i32 from_u32 bits
+ *            from_bits ge le sel neg_where
+ *   u32      u_set add sub and xor xor_and srl sll sra bit
+ *   f64      d_set add sub mul div sqrt fma min max from_u52 from_u53
+ *            from_top12 bits from_bits ge le eq sel neg_where
+ *   u64      q_set add sub and xor xor_and srl sll bit
+ *   stores   store_f32, store_f64 (nt: streaming), store_f16_group,
+ *            store_bf16_group (a group's 32 values, rounded to nearest
+ *            even), store_fence
+ * min and max mean the x86 operand order (a < b ? a : b); fma is fused.
  *
  * A kernel unit includes one primitive header, then this file after defining
  *   WI_TABLE        the table's identifier (declared in kernels.h),
  *   WI_TABLE_NAME   its name for WEIGHTINIT_ISA / set_isa,
  *   WI_TABLE_NEEDS  the WI_CAP_* bits the CPU must have.
  * Each value follows wimath.h operation for operation (the same constants,
- * explicit fma, IEEE add/mul/div/sqrt, min/max with the x86 operand order),
- * so every path writes the same bits by construction.  The group mapping is
- * kernels.h's: a group's 32 (float64: 16) values are its vectors v[0..] in
- * memory order, v[h] from xw[h] and v[VPG + h] from yw[h].
+ * explicit fma, IEEE add/mul/div/sqrt), so every path writes the same bits
+ * by construction.  The group mapping is kernels.h's: a group's 32 (float64:
+ * 16) values are its vectors v[0..] in memory order, v[h] from xw[h] and
+ * v[VPG + h] from yw[h].
  */
 #ifndef WI_KERNELS_DRIVER_H
 #define WI_KERNELS_DRIVER_H

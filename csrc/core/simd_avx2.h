@@ -1,5 +1,7 @@
 /* AVX2 + FMA + F16C primitives for kernels_driver.h: 8 float32 or 4 float64
  * lanes per ymm register, masks as all-ones lanes.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 4; helpers store_256, bf16_bits (integer rounding).
  *
  * Philox: a group's 8 blocks are two halves of 4 blocks, each a pair of ymm
  * registers (A = c0 | c1 << 32, B = c2 | c3 << 32).  AVX2 lacks unsigned

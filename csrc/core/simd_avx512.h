@@ -1,5 +1,8 @@
 /* AVX-512 (F, DQ, BW, VL) primitives for kernels_driver.h: 16 float32 or 8
  * float64 lanes per zmm register, masks in k registers.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 8; helpers store_512, bf16_bits (integer rounding),
+ * bf16_group_int and, with WI_AVX512_BF16, bf16_group_hw.
  *
  * Philox keeps the state of a block in two 64-bit lanes, A = c0 | c1 << 32
  * and B = c2 | c3 << 32, so one vpmuludq gives a whole 32x32->64 product and

@@ -2,7 +2,10 @@
  * on float, double and integers, so the driver's per-group loops (16 lanes
  * of words in, 32 values out) are loops over lanes that the compiler can
  * vectorise with the baseline SIMD of the target (SSE2, NEON), exact IEEE
- * operations only.  The fused multiply-add is explicit: fmaf/fma where the
+ * operations only.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 1, keys as wi_keys_words, Philox by philox.h's round; helper
+ * wi_fmaf_exact (x86-64 without FMA).  The fused multiply-add is explicit: fmaf/fma where the
  * target has an fma instruction; on x86-64 without FMA, float32 fma is
  * computed exactly in float64 with round-to-odd (wi_fmaf_exact), which the
  * vectoriser can use, where a libm call could not be vectorised.
