@@ -114,7 +114,7 @@ static inline vu u_xor_and(vu x, vu y, vu m) { return _mm512_ternarylogic_epi32(
 #define u_srl(x, n) _mm512_srli_epi32(x, n)
 #define u_sll(x, n) _mm512_slli_epi32(x, n)
 #define u_sra(x, n) _mm512_srai_epi32(x, n)
-#define u_bit(x, n) _mm512_test_epi32_mask(x, _mm512_set1_epi32(1 << (n))) /* lanes where bit n is set */
+#define u_bit(x, n) _mm512_test_epi32_mask(x, _mm512_set1_epi32((int)(1u << (n)))) /* lanes where bit n is set */
 
 /* ---- float64 lanes ---- */
 
@@ -146,7 +146,7 @@ static inline vq q_xor(vq a, vq b) { return _mm512_xor_si512(a, b); }
 static inline vq q_xor_and(vq x, vq y, vq m) { return _mm512_ternarylogic_epi64(x, y, m, 0x78); }
 #define q_srl(x, n) _mm512_srli_epi64(x, n)
 #define q_sll(x, n) _mm512_slli_epi64(x, n)
-#define q_bit(x, n) _mm512_test_epi64_mask(x, _mm512_set1_epi64(1ll << (n)))
+#define q_bit(x, n) _mm512_test_epi64_mask(x, _mm512_set1_epi64((long long)(1ull << (n))))
 
 /* ---- stores: a group's vectors in memory order ---- */
 
