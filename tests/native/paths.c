@@ -8,7 +8,8 @@
  *   paths [isa ...]   compare these paths (default: every path this CPU runs)
  *   paths --digest    print an FNV-1a digest of each case's fill on the
  *                     scalar path, to compare architectures
- * Prints one line per path compared; exits 1 on the first difference. */
+ * Prints one line per path compared; exits 1 on the first difference, 2
+ * before comparing anything if a distribution of WI_DISTS has no case. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -132,10 +133,28 @@ static int digests(void)
     return 0;
 }
 
+/* Every distribution of the core has a case here (or a new one would go
+ * uncompared, NEON included). */
+static int every_distribution_has_a_case(void)
+{
+    for (int d = 0; d < WI_NDIST; d++) {
+        int found = 0;
+        for (int ci = 0; ci < NCASES; ci++)
+            found |= (int)cases[ci].dist == d;
+        if (!found) {
+            fprintf(stderr, "paths.c: no case for distribution %d: add one to cases[]\n", d);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *names[16];
     int n;
+    if (!every_distribution_has_a_case())
+        return 2;
     if (wi_isa_init() != WI_OK) {
         fprintf(stderr, "wi_isa_init failed\n");
         return 2;
