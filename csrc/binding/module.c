@@ -745,7 +745,23 @@ static int exec_module(PyObject *m)
     WI_DISTS(ADD_CONSTANT, m)
     WI_DTYPES(ADD_CONSTANT, m)
 #undef ADD_CONSTANT
-    return 0;
+    /* DISTRIBUTIONS: their lower-case names, by code */
+#define NAME_(NAME, name, unused) #name,
+    static const char *const dist_names[WI_NDIST] = {WI_DISTS(NAME_, )};
+#undef NAME_
+    PyObject *names = PyTuple_New(WI_NDIST);
+    int added = -1;
+    for (int d = 0; names && d < WI_NDIST; d++) {
+        PyObject *s = PyUnicode_FromString(dist_names[d]);
+        if (!s)
+            Py_CLEAR(names);
+        else
+            PyTuple_SET_ITEM(names, d, s);
+    }
+    if (names)
+        added = PyModule_AddObjectRef(m, "DISTRIBUTIONS", names);
+    Py_XDECREF(names);
+    return added;
 }
 
 /* Interpreters and the GIL.
