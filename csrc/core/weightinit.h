@@ -46,8 +46,8 @@ typedef enum {
     WI_E_MAYBE_OVERLAP, /* strides that may make two elements share memory */
     WI_E_TOO_BIG,       /* element count or byte extent does not fit in 63 bits */
     WI_E_REGION,        /* block does not fit inside the full logical shape */
-    WI_E_FROM_RANGE,    /* uniform: a outside the dtype's finite range (or NaN); trunc normal: a above it */
-    WI_E_TO_RANGE,      /* uniform: b outside the dtype's finite range (or NaN); trunc normal: b below it */
+    WI_E_FROM_RANGE,    /* uniform: a outside the dtype's finite range (or NaN); trunc normal: a above its max */
+    WI_E_TO_RANGE,      /* uniform: b outside the dtype's finite range (or NaN); trunc normal: b below -max */
     WI_E_FROM_GT_TO,    /* uniform, trunc normal: a > b (or NaN) */
     WI_E_WIDTH,         /* uniform: b - a exceeds the dtype's max */
     WI_E_STD,           /* normal: std < 0 or NaN */
@@ -81,7 +81,7 @@ typedef struct {
 typedef struct {
     wi_dist dist;
     union { /* the parameters of dist, the member named as in WI_DISTS */
-        struct { double a, b; } uniform;                 /* values in [a, b) */
+        struct { double a, b; } uniform;                 /* a <= b */
         struct { double mean, std; } normal;
         struct { double value; } constant;
         struct { double mean, std, a, b; } trunc_normal; /* std > 0, cut to [a, b] (may be infinite) */
