@@ -163,6 +163,16 @@ def test_fans_match_torch(shape):
         assert wi._calculate_correct_fan(t, mode) == tinit._calculate_correct_fan(t, mode)
 
 
+def test_fans_of_shapes_no_tensor_has():
+    """The core's fans for a shape given as numbers (the Keras/JAX-style
+    initializers take one): a negative size and a product beyond 64 bits are
+    different errors."""
+    with pytest.raises(ValueError, match=r"fans: shape \(3, -1\) has a negative size"):
+        wi._core.fans((3, -1))
+    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
+        wi._core.fans((2, 2**40, 2**40))
+
+
 @pytest.mark.parametrize("name,kwargs", [
     ("uniform_", {}), ("uniform_", {"a": -2, "b": 3}), ("normal_", {"mean": 1, "std": 0.5}),
     ("constant_", {"val": 0.3}), ("ones_", {}), ("zeros_", {}),

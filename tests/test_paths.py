@@ -45,10 +45,23 @@ def raw_fill(t, dist, p0, p1, p2=0.0, p3=0.0, key=0xC0FFEE, stream=3, full=None,
     return t
 
 
+# the /proc/cpuinfo flags that make each path runnable (dispatch.c's WI_CAP_* tests)
+PATH_FLAGS = {"avx2": {"avx2", "fma", "f16c"}, "avx512": {"avx512f", "avx512dq", "avx512bw", "avx512vl"},
+              "avx512bf16": {"avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16"}, "neon": {"asimd"}}
+
+
 def test_this_machine_has_simd_paths():
+    """Every path whose CPU flags this machine has is offered (a table built but
+    missing from dispatch.c's list, or a capability not detected, fails here)."""
     assert ISAS[0] == "scalar"
-    if "avx2" in open("/proc/cpuinfo").read():
-        assert "avx2" in ISAS
+    flags = set()
+    if os.path.exists("/proc/cpuinfo"):
+        for line in open("/proc/cpuinfo"):
+            if line.startswith(("flags", "Features")):
+                flags |= set(line.split(":", 1)[1].split())
+    for path, needs in PATH_FLAGS.items():
+        if needs <= flags:
+            assert path in ISAS, (path, ISAS)
 
 
 @pytest.mark.parametrize("isa", ISAS[1:])
@@ -110,8 +123,26 @@ def test_block_fill_is_thread_independent(threads_restore):
 def test_set_num_threads_validation(threads_restore):
     with pytest.raises(ValueError):
         wi.set_num_threads(0)
+    with pytest.raises(ValueError, match="got -100000000000000000000"):
+        wi.set_num_threads(-10**20)
     wi.set_num_threads(5)
     assert wi.get_num_threads() == 5
+
+
+@pytest.mark.parametrize("n,used", [(255, 255), (256, 256), (257, 256), (10**6, 256), (2**64, 256)])
+def test_set_num_threads_above_the_limit_uses_the_limit(threads_restore, n, used):
+    """README: any n >= 1, and above 256 (WI_MAX_THREADS) 256, however large
+    the int (torch.set_num_threads accepts any positive int too).  Setting
+    starts no thread: workers start with the next large fill."""
+    wi.set_num_threads(n)
+    assert wi.get_num_threads() == used
+
+
+def test_weightinit_num_threads_above_the_limit_uses_the_limit():
+    env = dict(os.environ, WEIGHTINIT_NUM_THREADS="100000")
+    r = subprocess.run([sys.executable, "-c", "import weightinit as w; print(w.get_num_threads())"],
+                       env=env, capture_output=True, text=True, check=True)
+    assert r.stdout.split() == ["256"]
 
 
 def test_many_python_threads_at_once():

@@ -217,7 +217,7 @@ def constant(value, key, stream, i, dtype):
     return F64(value) if dtype == "f64" else F32(value)
 
 
-# ---- trunc normal (csrc/core/fill.c prepare_trunc, kernels_scalar.c trunc32/64) ----
+# ---- trunc normal (csrc/core/params.c prepare_trunc, kernels_driver.h trunc_ps/trunc_pd) ----
 
 def _hex32(*hs):
     return [F32(float.fromhex(h)) for h in hs]

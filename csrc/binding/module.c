@@ -9,6 +9,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <numpy/arrayobject.h>
+#include <errno.h>
 #include <string.h>
 
 #include "dlpack_abi.h"
@@ -53,8 +54,8 @@ static PyObject *fmt_g(double x)
 static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
 {
     PyObject *a = NULL, *b = NULL;
-    int trunc = spec->dist == WI_TRUNC_NORMAL; /* its bounds are p2, p3 */
-    double lo = trunc ? spec->p2 : spec->p0, hi = trunc ? spec->p3 : spec->p1;
+    int trunc = spec->dist == WI_TRUNC_NORMAL; /* the bounds: uniform's or trunc normal's */
+    double lo = trunc ? spec->trunc_normal.a : spec->uniform.a, hi = trunc ? spec->trunc_normal.b : spec->uniform.b;
 
     switch (st) {
     case WI_E_FROM_RANGE:
@@ -76,7 +77,7 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
                          type_name(dtype), b, a);
         break;
     case WI_E_STD:
-        if ((b = fmt_g(spec->p1)))
+        if ((b = fmt_g(spec->normal.std)))
             PyErr_Format(PyExc_RuntimeError, "normal expects std >= 0.0, but found std %U", b);
         break;
     case WI_E_CONST_OVERFLOW:
@@ -349,6 +350,31 @@ static void target_release(target *t)
 
 /* ------------------------------------------------------------- functions */
 
+/* fill's and check's positional parameters p0..p3 (see fill's doc) into the
+ * spec's member for spec->dist, which must be a valid code. */
+static void set_params(wi_spec *s, const double p[4])
+{
+    switch (s->dist) {
+    case WI_UNIFORM:
+        s->uniform.a = p[0];
+        s->uniform.b = p[1];
+        break;
+    case WI_NORMAL:
+        s->normal.mean = p[0];
+        s->normal.std = p[1];
+        break;
+    case WI_CONSTANT:
+        s->constant.value = p[0];
+        break;
+    case WI_TRUNC_NORMAL:
+        s->trunc_normal.mean = p[0];
+        s->trunc_normal.std = p[1];
+        s->trunc_normal.a = p[2];
+        s->trunc_normal.b = p[3];
+        break;
+    }
+}
+
 static int as_u64(PyObject *o, uint64_t *out)
 {
     unsigned long long v = PyLong_AsUnsignedLongLong(o);
@@ -373,9 +399,10 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *res = NULL;
     target t;
-    wi_spec spec;
+    wi_spec spec = {0};
     wi_region region;
     int64_t full[WI_MAX_NDIM], off[WI_MAX_NDIM];
+    double p[4] = {0.0, 0.0, 0.0, 0.0};
     int has_region = 0;
     wi_status st;
     long dist;
@@ -396,19 +423,17 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     }
     spec.dist = (wi_dist)dist;
-    spec.p0 = PyFloat_AsDouble(args[2]);
-    if (spec.p0 == -1.0 && PyErr_Occurred())
+    if ((p[0] = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
         goto done;
-    spec.p1 = PyFloat_AsDouble(args[3]);
-    if (spec.p1 == -1.0 && PyErr_Occurred())
+    if ((p[1] = PyFloat_AsDouble(args[3])) == -1.0 && PyErr_Occurred())
         goto done;
     if (as_u64(args[4], &spec.key) < 0 || as_u64(args[5], &spec.stream) < 0)
         goto done;
-    spec.p2 = spec.p3 = 0.0;
-    if (nargs > 8 && (spec.p2 = PyFloat_AsDouble(args[8])) == -1.0 && PyErr_Occurred())
+    if (nargs > 8 && (p[2] = PyFloat_AsDouble(args[8])) == -1.0 && PyErr_Occurred())
         goto done;
-    if (nargs > 9 && (spec.p3 = PyFloat_AsDouble(args[9])) == -1.0 && PyErr_Occurred())
+    if (nargs > 9 && (p[3] = PyFloat_AsDouble(args[9])) == -1.0 && PyErr_Occurred())
         goto done;
+    set_params(&spec, p);
     if (nargs >= 8 && args[6] != Py_None) {
         if (int64_seq(args[6], full, "full_shape") != t.view.ndim ||
             int64_seq(args[7], off, "offset") != t.view.ndim) {
@@ -441,6 +466,7 @@ PyDoc_STRVAR(check_doc,
 static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
     wi_spec spec = {0};
+    double p[4] = {0.0, 0.0, 0.0, 0.0};
     long dist, dtype;
     wi_status st;
     (void)mod;
@@ -451,21 +477,22 @@ static PyObject *py_check(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
     }
     if ((dist = PyLong_AsLong(args[0])) == -1 && PyErr_Occurred())
         return NULL;
-    if ((spec.p0 = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred())
+    if ((p[0] = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred())
         return NULL;
-    if ((spec.p1 = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
+    if ((p[1] = PyFloat_AsDouble(args[2])) == -1.0 && PyErr_Occurred())
         return NULL;
     if ((dtype = PyLong_AsLong(args[3])) == -1 && PyErr_Occurred())
         return NULL;
-    if (nargs > 4 && (spec.p2 = PyFloat_AsDouble(args[4])) == -1.0 && PyErr_Occurred())
+    if (nargs > 4 && (p[2] = PyFloat_AsDouble(args[4])) == -1.0 && PyErr_Occurred())
         return NULL;
-    if (nargs > 5 && (spec.p3 = PyFloat_AsDouble(args[5])) == -1.0 && PyErr_Occurred())
+    if (nargs > 5 && (p[3] = PyFloat_AsDouble(args[5])) == -1.0 && PyErr_Occurred())
         return NULL;
     if (dist < 0 || dist >= WI_NDIST || dtype < 0 || dtype >= WI_NDTYPE) {
         PyErr_SetString(PyExc_ValueError, "check(): dist or dtype code out of range");
         return NULL;
     }
     spec.dist = (wi_dist)dist;
+    set_params(&spec, p);
     st = wi_check_params(&spec, (wi_dtype)dtype);
     if (st != WI_OK) {
         raise_status(st, &spec, (wi_dtype)dtype);
@@ -515,16 +542,23 @@ static PyObject *py_fans(PyObject *mod, PyObject *shape)
     if ((n = int64_seq(shape, dims, "shape")) < 0)
         return NULL;
     st = wi_fans(n, dims, &fan_in, &fan_out);
-    if (st == WI_E_FAN_NDIM) {
+    switch (st) {
+    case WI_OK:
+        return Py_BuildValue("(LL)", (long long)fan_in, (long long)fan_out);
+    case WI_E_FAN_NDIM:
         PyErr_SetString(PyExc_ValueError,
                         "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
-        return NULL;
-    }
-    if (st != WI_OK) {
+        break;
+    case WI_E_NDIM: /* more than WI_MAX_NDIM dimensions are refused by int64_seq */
+        PyErr_Format(PyExc_ValueError, "fans: shape %R has a negative size", shape);
+        break;
+    case WI_E_TOO_BIG:
         PyErr_SetString(PyExc_OverflowError, "fans: shape product does not fit in 64 bits");
-        return NULL;
+        break;
+    default:
+        PyErr_Format(PyExc_SystemError, "wi_fans returned status %d", (int)st);
     }
-    return Py_BuildValue("(LL)", (long long)fan_in, (long long)fan_out);
+    return NULL;
 }
 
 PyDoc_STRVAR(gain_doc,
@@ -552,8 +586,9 @@ static PyObject *py_gain(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     }
     if ((slope = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred())
         return NULL;
-    if (wi_gain(nl, slope, &g) != WI_OK) {
-        PyErr_SetObject(PyExc_OverflowError, Py_BuildValue("(is)", 34, "Numerical result out of range"));
+    if (wi_gain(nl, slope, &g) != WI_OK) { /* WI_E_GAIN_OVERFLOW: what Python's float ** raises */
+        errno = ERANGE;
+        PyErr_SetFromErrno(PyExc_OverflowError);
         return NULL;
     }
     if (nl <= WI_NL_SIGMOID)
@@ -645,22 +680,29 @@ static PyObject *py_get_num_threads(PyObject *mod, PyObject *unused)
     return PyLong_FromLong(n);
 }
 
+/* n >= 1; counts above WI_MAX_THREADS (any size of int) use WI_MAX_THREADS. */
 static PyObject *py_set_num_threads(PyObject *mod, PyObject *arg)
 {
-    long n = PyLong_AsLong(arg);
+    int overflow;
+    long n = PyLong_AsLongAndOverflow(arg, &overflow);
     (void)mod;
 
     if (n == -1 && PyErr_Occurred())
         return NULL;
-    if (n < 1) {
-        PyErr_Format(PyExc_ValueError, "set_num_threads: n must be >= 1, got %ld", n);
+    if (overflow < 0 || (!overflow && n < 1)) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads: n must be >= 1, got %R", arg);
         return NULL;
     }
+    if (overflow > 0 || n > WI_MAX_THREADS)
+        n = WI_MAX_THREADS;
     Py_BEGIN_ALLOW_THREADS
-    wi_set_num_threads(n > 1024 ? 1024 : (int)n);
+    wi_set_num_threads((int)n);
     Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
+
+#define WI_STR_(x) #x
+#define WI_STR(x) WI_STR_(x)
 
 static PyMethodDef methods[] = {
     {"fill", (PyCFunction)(void (*)(void))py_fill, METH_FASTCALL, fill_doc},
@@ -675,7 +717,8 @@ static PyMethodDef methods[] = {
     {"get_num_threads", py_get_num_threads, METH_NOARGS,
      "Threads a large fill uses (the caller included); results never depend on it."},
     {"set_num_threads", py_set_num_threads, METH_O,
-     "Set the threads a large fill uses (>= 1); results never depend on it."},
+     "Set the threads a large fill uses (>= 1; more than " WI_STR(WI_MAX_THREADS) " means "
+     WI_STR(WI_MAX_THREADS) "); results never depend on it."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -702,7 +745,23 @@ static int exec_module(PyObject *m)
     WI_DISTS(ADD_CONSTANT, m)
     WI_DTYPES(ADD_CONSTANT, m)
 #undef ADD_CONSTANT
-    return 0;
+    /* DISTRIBUTIONS: their lower-case names, by code */
+#define NAME_(NAME, name, unused) #name,
+    static const char *const dist_names[WI_NDIST] = {WI_DISTS(NAME_, )};
+#undef NAME_
+    PyObject *names = PyTuple_New(WI_NDIST);
+    int added = -1;
+    for (int d = 0; names && d < WI_NDIST; d++) {
+        PyObject *s = PyUnicode_FromString(dist_names[d]);
+        if (!s)
+            Py_CLEAR(names);
+        else
+            PyTuple_SET_ITEM(names, d, s);
+    }
+    if (names)
+        added = PyModule_AddObjectRef(m, "DISTRIBUTIONS", names);
+    Py_XDECREF(names);
+    return added;
 }
 
 /* Interpreters and the GIL.

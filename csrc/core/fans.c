@@ -18,14 +18,19 @@ wi_status wi_fans(int ndim, const int64_t *shape, int64_t *fan_in, int64_t *fan_
         st = WI_E_NDIM;
         goto done;
     }
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0) {
+            st = WI_E_NDIM;
+            goto done;
+        }
+    }
     for (int d = 2; d < ndim; d++) {
-        if (shape[d] < 0 || __builtin_mul_overflow(receptive, shape[d], &receptive)) {
+        if (__builtin_mul_overflow(receptive, shape[d], &receptive)) {
             st = WI_E_TOO_BIG;
             goto done;
         }
     }
-    if (shape[0] < 0 || shape[1] < 0 || __builtin_mul_overflow(shape[1], receptive, fan_in) ||
-        __builtin_mul_overflow(shape[0], receptive, fan_out))
+    if (__builtin_mul_overflow(shape[1], receptive, fan_in) || __builtin_mul_overflow(shape[0], receptive, fan_out))
         st = WI_E_TOO_BIG;
 done:
     return st;
@@ -67,7 +72,7 @@ wi_status wi_gain(wi_nonlinearity nl, double negative_slope, double *gain)
     case WI_NL_LEAKY_RELU: {
         double sq = negative_slope * negative_slope;
         if (isfinite(negative_slope) && !isfinite(sq))
-            st = WI_E_TOO_BIG; /* Python's float ** 2 raises OverflowError here */
+            st = WI_E_GAIN_OVERFLOW; /* where Python's float ** 2 raises OverflowError */
         else
             *gain = sqrt(2.0 / (1 + sq));
         break;

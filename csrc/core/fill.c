@@ -1,18 +1,16 @@
-/* The fill driver: parameter checks (torch's rules), view and region checks,
- * and the one loop that walks a strided view by logical index and hands
- * contiguous logical ranges to the active kernel table.
+/* The fill walker, free of any distribution: view and region checks, then
+ * the one loop that walks a strided view by logical index (merged
+ * dimensions, transposing tiles, chunks over the thread pool) and hands
+ * contiguous logical ranges to the active kernel table.  The parameters are
+ * checked and prepared in params.c.
  *
  * Every check runs before the first write, so an error leaves memory as it was.
  */
-#include <float.h>
-#include <math.h>
 #include <string.h>
 
 #include "kernels.h"
-#include "philox.h"
 #include "pages.h"
 #include "pool.h"
-#include "wimath.h"
 
 #define WI_CHUNK 512          /* elements staged per strided run piece */
 #define WI_PAR_CHUNK (1u << 16) /* elements per parallel task (fixed: results never depend on it) */
@@ -20,200 +18,6 @@
 #define WI_NT_BYTES (16u << 20) /* fills this large stream their stores past the caches */
 #define WI_TILE_ELEMS 8192u     /* elements per transposing tile (64 KiB of float64) */
 #define WI_LIMIT (1ull << 62) /* element counts and byte extents stay below this */
-
-/* Switches over wi_dtype and wi_dist name every entry and have no default
- * (the build makes a missing case an error); codes from outside are checked
- * against WI_NDTYPE / WI_NDIST first. */
-static double dtype_max(wi_dtype dtype)
-{
-    double max = DBL_MAX;
-    switch (dtype) {
-    case WI_F16: max = 65504.0; break;
-    case WI_BF16: max = 0x1.fep127; break;
-    case WI_F32: max = FLT_MAX; break;
-    case WI_F64: max = DBL_MAX; break;
-    }
-    return max;
-}
-
-wi_status wi_check_params(const wi_spec *spec, wi_dtype dtype)
-{
-    wi_status st = WI_OK;
-    double max, a = spec->p0, b = spec->p1;
-
-    if ((unsigned)dtype >= WI_NDTYPE) {
-        st = WI_E_DTYPE;
-        goto done;
-    }
-    if ((unsigned)spec->dist >= WI_NDIST) {
-        st = WI_E_DIST;
-        goto done;
-    }
-    max = dtype_max(dtype);
-    switch (spec->dist) {
-    case WI_UNIFORM: /* torch's check_uniform_bounds, in its order */
-        if (!(a >= -max && a <= max))
-            st = WI_E_FROM_RANGE;
-        else if (!(b >= -max && b <= max))
-            st = WI_E_TO_RANGE;
-        else if (!(a <= b))
-            st = WI_E_FROM_GT_TO;
-        else if (!(b - a <= max))
-            st = WI_E_WIDTH;
-        break;
-    case WI_NORMAL:
-        if (!(b >= 0.0))
-            st = WI_E_STD;
-        break;
-    case WI_CONSTANT: /* infinities and NaN convert; finite values must fit */
-        if (isfinite(a) && (a < -max || a > max))
-            st = WI_E_CONST_OVERFLOW;
-        break;
-    case WI_TRUNC_NORMAL: /* [a, b] must hold a finite value of the dtype */
-        if (!(isfinite(a) && isfinite(b) && b > 0.0))
-            st = WI_E_TRUNC;
-        else if (!(spec->p2 <= max))
-            st = WI_E_FROM_RANGE;
-        else if (!(spec->p3 >= -max))
-            st = WI_E_TO_RANGE;
-        else if (!(spec->p2 <= spec->p3))
-            st = WI_E_FROM_GT_TO;
-        break;
-    }
-done:
-    return st;
-}
-
-static double half_value(uint16_t h, wi_dtype dtype)
-{
-    if (dtype == WI_BF16)
-        return wi_u2f((uint32_t)h << 16);
-    uint32_t e = (h >> 10) & 0x1F, m = h & 0x3FF;
-    double mag = e == 0x1F ? (m ? NAN : INFINITY) : e ? ldexp(1024 + m, (int)e - 25) : ldexp(m, -24);
-    return (h >> 15) ? -mag : mag;
-}
-
-/* Smallest dtype value >= x (up) or largest <= x (down), as a double.  The
- * conversions round to a neighbour of x, so one step fixes the direction. */
-static double dtype_bound(double x, wi_dtype dtype, int up)
-{
-    if (dtype == WI_F64)
-        return x;
-    float f = (float)x;
-    if (dtype == WI_F32) {
-        if (up ? f < x : f > x)
-            f = nextafterf(f, up ? INFINITY : -INFINITY);
-        return f;
-    }
-    uint16_t h = dtype == WI_F16 ? wi_f32_to_f16(f) : wi_f32_to_bf16(f);
-    double v = half_value(h, dtype);
-    if (up ? v < x : v > x) {
-        if ((h & 0x7FFF) == 0)
-            h = up ? 0x0001 : 0x8001;
-        else
-            h = (uint16_t)((up != (h >> 15)) ? h + 1 : h - 1);
-        v = half_value(h, dtype);
-    }
-    return v;
-}
-
-static double phi(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); } /* P(Z <= x) */
-
-static void prepare_trunc(const wi_spec *spec, wi_dtype dtype, wi_params *p)
-{
-    double mean = spec->p0, sd = spec->p1, a = spec->p2, b = spec->p3;
-    double al = (a - mean) / sd, be = (b - mean) / sd;
-    double reach = dtype == WI_F64 ? 9.0 : 7.0; /* beyond Box-Muller's largest radius */
-    double lo = dtype_bound(a, dtype, 1), hi = dtype_bound(b, dtype, 0);
-    if (lo > hi) /* no value of the dtype inside [a, b]: the nearer one outside */
-        lo = hi = a - hi <= lo - b ? hi : lo;
-
-    p->lo32 = (float)mean;
-    p->width32 = (float)sd;
-    p->lo64 = mean;
-    p->width64 = sd;
-    p->tlo64 = lo;
-    p->thi64 = hi;
-    p->tlo32 = (float)lo; /* lo and hi are float32 values unless the dtype is float64 */
-    p->thi32 = (float)hi;
-    if (al <= -reach && be >= reach) {
-        p->tmode = WI_TM_NORMAL;
-        return;
-    }
-    /* tail probabilities below a and above b, and the mass between, each
-     * computed on the side where it is small */
-    double pa = phi(al), qb = phi(-be);
-    double mass = al >= 0 ? phi(-al) - qb : be <= 0 ? phi(be) - pa : 1.0 - pa - qb;
-    p->tpa64 = pa;
-    p->tqb64 = qb;
-    p->tmass64 = mass;
-    p->tpa32 = (float)pa;
-    p->tqb32 = (float)qb;
-    p->tmass32 = (float)mass;
-    double smallest = fmin(pa, qb);
-    if (dtype != WI_F64 && smallest + 0x1p-33 * mass >= 0x1p-120) {
-        /* s = the smaller tail probability lies in [smallest, largest]; SIMD
-         * paths evaluate only the pieces it can reach (margins cover rounding) */
-        double largest = fmin(0.5, fmin(pa + mass, qb + mass));
-        p->tmode = WI_TM_F32;
-        p->tpieces = (largest >= WI_F_TQ_S0 * 0.999 ? WI_TQ_CENTRE : 0) |
-                     (largest >= WI_F_TQ_S1 * 0.999 && smallest < WI_F_TQ_S0 * 1.001 ? WI_TQ_MIDDLE : 0) |
-                     (smallest < WI_F_TQ_S1 * 1.001 ? WI_TQ_TAIL : 0);
-    }
-    else if (smallest + 0x1p-52 * mass >= 0x1p-1000)
-        p->tmode = WI_TM_F64;
-    else { /* the whole window is far out on one side */
-        int right = al > 0;
-        p->tmode = WI_TM_FAR;
-        p->tnear = right ? al : -be;
-        p->tspan = -expm1(-p->tnear * (be - al));
-        p->tstart = right ? a : b;
-        p->tdir = right ? sd : -sd;
-    }
-}
-
-static void prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p)
-{
-    double a = spec->p0, b = spec->p1;
-
-    uint32_t k0 = (uint32_t)spec->key, k1 = (uint32_t)(spec->key >> 32);
-
-    memset(p, 0, sizeof *p);
-    for (int r = 0; r < WI_ROUNDS; r++, k0 += WI_PHILOX_W0, k1 += WI_PHILOX_W1) {
-        p->rk0[r] = k0;
-        p->rk1[r] = k1;
-    }
-    p->stream = spec->stream;
-    switch (spec->dist) {
-    case WI_UNIFORM: {
-        float a32 = (float)a, b32 = (float)b;
-        p->lo32 = a32;
-        p->width32 = (float)(b - a);
-        p->hi32 = a32 < b32 ? nextafterf(b32, -INFINITY) : a32;
-        p->lo64 = a;
-        p->width64 = b - a;
-        p->hi64 = a < b ? nextafter(b, -INFINITY) : a;
-        break;
-    }
-    case WI_NORMAL:
-        p->lo32 = (float)a;
-        p->width32 = (float)b;
-        p->lo64 = a;
-        p->width64 = b;
-        break;
-    case WI_TRUNC_NORMAL:
-        prepare_trunc(spec, dtype, p);
-        break;
-    case WI_CONSTANT: /* torch converts double -> float -> half */
-        switch (dtype) {
-        case WI_F16: p->bits = wi_f32_to_f16((float)a); break;
-        case WI_BF16: p->bits = wi_f32_to_bf16((float)a); break;
-        case WI_F32: p->bits = wi_f2u((float)a); break;
-        case WI_F64: p->bits = wi_d2u(a); break;
-        }
-        break;
-    }
-}
 
 static uint64_t uabs64(int64_t x) { return x < 0 ? 0 - (uint64_t)x : (uint64_t)x; }
 
@@ -486,7 +290,7 @@ wi_status wi_fill(const wi_view *v, const wi_region *region, const wi_spec *spec
     st = check_region(v, region, lstride, &base);
     if (st != WI_OK)
         goto done;
-    prepare(spec, v->dtype, &p);
+    wi_prepare(spec, v->dtype, &p);
     p.nontemporal = numel * wi_itemsize(v->dtype) >= WI_NT_BYTES;
 
     /* Drop size-1 dimensions, then merge neighbours that are contiguous both

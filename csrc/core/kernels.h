@@ -27,33 +27,48 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "philox.h"
 #include "weightinit.h"
 #include "wimath.h"
 
 #define WI_GROUP32 32u /* elements of a 32-bit dtype per group of 8 blocks */
 #define WI_GROUP64 16u /* float64 elements per group */
-#define WI_ROUNDS 10
 
-/* Parameters after validation, in the precision each dtype computes in. */
+/* Parameters after validation (params.c, wi_prepare), in the precision each
+ * dtype computes in: f32 for float16, bfloat16 and float32, f64 for float64
+ * (and for trunc normal's float64 modes on every dtype).  The union's member
+ * is the call's distribution, named as in WI_DISTS. */
 typedef struct {
-    uint32_t rk0[WI_ROUNDS], rk1[WI_ROUNDS]; /* Philox round keys */
+    wi_philox_keys keys; /* round keys of spec.key */
     uint64_t stream;
-    /* uniform: lo, width, largest value below b (or lo when the range is empty);
-     * normal: lo = mean, width = std.  f32 is used for f16, bf16 and f32. */
-    float lo32, width32, hi32;
-    double lo64, width64, hi64;
-    /* constant: the value's bits in the target dtype */
-    uint64_t bits;
-    /* trunc normal (lo/width hold mean/std): how values are made (wi_tmode),
-     * lower and upper tail probabilities of the window and its mass, and the
-     * clamp bounds (the dtype's values nearest inside [a, b]) */
-    int tmode;
-    int tpieces; /* F32 mode: which quantile pieces the window's s can reach (WI_TQ_*) */
-    float tpa32, tqb32, tmass32, tlo32, thi32;
-    double tpa64, tqb64, tmass64, tlo64, thi64;
-    double tnear, tspan, tstart, tdir; /* far tail: see far_pd in kernels_driver.h */
     int nontemporal; /* the caller allows streaming stores */
+    union {
+        struct { /* lo + width * u, at most hi: the largest value below b (lo when a == b) */
+            struct { float lo, width, hi; } f32;
+            struct { double lo, width, hi; } f64;
+        } uniform;
+        struct {
+            struct { float mean, std; } f32;
+            struct { double mean, std; } f64;
+        } normal;
+        struct {
+            uint64_t bits; /* the value's bits in the target dtype */
+        } constant;
+        struct {
+            int mode;   /* how values are made: WI_TM_* */
+            int pieces; /* F32 mode: the quantile pieces the window's s can reach (WI_TQ_*) */
+            /* below, above: the probabilities below a and above b; mass: of
+             * [a, b]; lo, hi: the clamp bounds, the dtype's values nearest
+             * inside [a, b] */
+            struct { float mean, std, below, above, mass, lo, hi; } f32;
+            struct { double mean, std, below, above, mass, lo, hi; } f64;
+            struct { double edge, span, start, scale; } tail; /* FAR mode: see far_pd in kernels_driver.h */
+        } trunc_normal;
+    };
 } wi_params;
+
+/* Validated spec -> parameters of a fill of this dtype (params.c). */
+void wi_prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p);
 
 /* How a trunc normal fill makes its values, chosen per call from the window
  * in standard units [al, be] (so the mapping stays a function of the call):
@@ -63,7 +78,7 @@ typedef struct {
  *           dtypes round the float64 value to float32 first);
  *   FAR:    window beyond float64 tail probabilities (> ~37 sigma out): an
  *           exponential tail from the near edge (float64 mapping).
- * Every mode clamps to [tlo, thi], which only rounding can reach. */
+ * Every mode clamps to [lo, hi], which only rounding can reach. */
 enum { WI_TM_NORMAL = 0, WI_TM_F32 = 1, WI_TM_F64 = 2, WI_TM_FAR = 3 };
 enum { WI_TQ_CENTRE = 1, WI_TQ_MIDDLE = 2, WI_TQ_TAIL = 4 }; /* s >= S0, S1 <= s < S0, s < S1 */
 
@@ -112,8 +127,8 @@ typedef struct {
 
 static inline void wi_keys_words_init(wi_keys_words *k, const wi_params *p)
 {
-    k->k0 = p->rk0;
-    k->k1 = p->rk1;
+    k->k0 = p->keys.k0;
+    k->k1 = p->keys.k1;
     k->s0 = (uint32_t)p->stream;
     k->s1 = (uint32_t)(p->stream >> 32);
 }
@@ -122,15 +137,16 @@ static inline void wi_keys_words_init(wi_keys_words *k, const wi_params *p)
 static inline void wi_constant_fill(const wi_params *p, size_t n, void *out, size_t size)
 {
     unsigned char *o = out;
-    uint16_t b2 = (uint16_t)p->bits;
-    uint32_t b4 = (uint32_t)p->bits;
+    uint64_t b8 = p->constant.bits;
+    uint16_t b2 = (uint16_t)b8;
+    uint32_t b4 = (uint32_t)b8;
     for (size_t i = 0; i < n; i++) {
         if (size == 2)
             memcpy(o + 2 * i, &b2, 2);
         else if (size == 4)
             memcpy(o + 4 * i, &b4, 4);
         else
-            memcpy(o + 8 * i, &p->bits, 8);
+            memcpy(o + 8 * i, &b8, 8);
     }
 }
 

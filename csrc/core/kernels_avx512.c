@@ -1,4 +1,5 @@
-/* The AVX-512 (F, DQ, BW, VL) path: the driver over simd_avx512.h, bfloat16
+/* The AVX-512 (F, DQ, BW, VL) path "avx512", wi_kernels_avx512: every
+ * distribution x dtype (kernels_driver.h) over simd_avx512.h, bfloat16
  * rounded in integers.  Built with AVX-512 flags, called only after
  * dispatch.c has checked the CPU and OS. */
 #include "simd_avx512.h"

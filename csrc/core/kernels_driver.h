@@ -1,17 +1,40 @@
 /* The one kernel driver: every distribution's values, the group loop, the
  * dtype stores and the kernel table, written once over the primitives of one
- * ISA (simd_*.h: lane types vf/vu/vd/vq and masks mf/md, arithmetic, select,
- * conversions, Philox, narrowing stores).
+ * ISA (simd_*.h).
+ *
+ * Provides, per kernel unit, the table WI_TABLE with gen_<dist>_<dtype> for
+ * every entry of WI_DISTS x WI_DTYPES:
+ *   uniform, normal     f16, bf16, f32 (float32 arithmetic, 32 values per
+ *                       group), f64 (16 per group);
+ *   trunc_normal        the same, and its float64 modes narrowed to the
+ *                       32-bit dtypes (gen_trunc_32);
+ *   constant            every dtype, without random bits.
+ *
+ * Needs from the primitive header (the contract of every simd_*.h):
+ *   lanes    WI_L32, WI_L64 lanes per vector, WI_INFLIGHT groups per batch;
+ *            vf, vu (32-bit lanes), vd, vq (64-bit), masks mf, md
+ *   Philox   wi_keys, keys_init(k, p), philox(k, g, n, xw, yw): the words of
+ *            groups g .. g+n-1 in kernels.h's layout; q_words(w, h)
+ *   f32      f_set add sub mul div sqrt fma min max from_i32 from_u32 bits
+ *            from_bits ge le sel neg_where
+ *   u32      u_set add sub and xor xor_and srl sll sra bit
+ *   f64      d_set add sub mul div sqrt fma min max from_u52 from_u53
+ *            from_top12 bits from_bits ge le eq sel neg_where
+ *   u64      q_set add sub and xor xor_and srl sll bit
+ *   stores   store_f32, store_f64 (nt: streaming), store_f16_group,
+ *            store_bf16_group (a group's 32 values, rounded to nearest
+ *            even), store_fence
+ * min and max mean the x86 operand order (a < b ? a : b); fma is fused.
  *
  * A kernel unit includes one primitive header, then this file after defining
  *   WI_TABLE        the table's identifier (declared in kernels.h),
  *   WI_TABLE_NAME   its name for WEIGHTINIT_ISA / set_isa,
  *   WI_TABLE_NEEDS  the WI_CAP_* bits the CPU must have.
  * Each value follows wimath.h operation for operation (the same constants,
- * explicit fma, IEEE add/mul/div/sqrt, min/max with the x86 operand order),
- * so every path writes the same bits by construction.  The group mapping is
- * kernels.h's: a group's 32 (float64: 16) values are its vectors v[0..] in
- * memory order, v[h] from xw[h] and v[VPG + h] from yw[h].
+ * explicit fma, IEEE add/mul/div/sqrt), so every path writes the same bits
+ * by construction.  The group mapping is kernels.h's: a group's 32 (float64:
+ * 16) values are its vectors v[0..] in memory order, v[h] from xw[h] and
+ * v[VPG + h] from yw[h].
  */
 #ifndef WI_KERNELS_DRIVER_H
 #define WI_KERNELS_DRIVER_H
@@ -27,7 +50,7 @@
 static WI_ALWAYS_INLINE vf uniform_ps(const wi_params *p, vu w)
 {
     vf u = f_mul(f_from_i32(u_srl(w, 8)), f_set(0x1p-24f));
-    return f_min(f_fma(u, f_set(p->width32), f_set(p->lo32)), f_set(p->hi32));
+    return f_min(f_fma(u, f_set(p->uniform.f32.width), f_set(p->uniform.f32.lo)), f_set(p->uniform.f32.hi));
 }
 
 static WI_ALWAYS_INLINE vf log_ps(vf x)
@@ -48,7 +71,7 @@ static WI_ALWAYS_INLINE vf log_ps(vf x)
 }
 
 /* Box-Muller: radius from word xw, angle from word yw; mean + r std (cos, sin). */
-static WI_ALWAYS_INLINE void normal_ps(const wi_params *p, vu xw, vu yw, vf *zc, vf *zs)
+static WI_ALWAYS_INLINE void normal_ps(float mean, float std, vu xw, vu yw, vf *zc, vf *zs)
 {
     vf u1 = f_fma(f_from_u32(xw), f_set(0x1p-32f), f_set(0x1p-33f));
     vf rad = f_sqrt(f_mul(f_set(-2.0f), log_ps(u1)));
@@ -69,9 +92,9 @@ static WI_ALWAYS_INLINE void normal_ps(const wi_params *p, vu xw, vu yw, vf *zc,
     vf cv = f_from_bits(u_xor_and(f_bits(f_sel(swap, s, c)), yw, sign));
     vf sv = f_from_bits(u_xor_and(f_bits(f_sel(swap, c, s)), u_sll(yw, 1), sign));
 
-    vf rs = f_mul(rad, f_set(p->width32)), mean = f_set(p->lo32);
-    *zc = f_fma(rs, cv, mean);
-    *zs = f_fma(rs, sv, mean);
+    vf rs = f_mul(rad, f_set(std)), m = f_set(mean);
+    *zc = f_fma(rs, cv, m);
+    *zs = f_fma(rs, sv, m);
 }
 
 static WI_ALWAYS_INLINE vf horner_ps(const float *c, int n, vf x)
@@ -109,20 +132,23 @@ static WI_ALWAYS_INLINE vf quantile_ps(vf s, int pieces)
     return f_mul(m, f_div(num, den));
 }
 
-static WI_ALWAYS_INLINE vf clamp_ps(const wi_params *p, vf v) { return f_min(f_max(v, f_set(p->tlo32)), f_set(p->thi32)); }
+static WI_ALWAYS_INLINE vf clamp_ps(const wi_params *p, vf v)
+{
+    return f_min(f_max(v, f_set(p->trunc_normal.f32.lo)), f_set(p->trunc_normal.f32.hi));
+}
 
 /* Inverse CDF from one word: u and 1 - u from w and ~w, so each side's tail
  * probability keeps its own relative precision. */
 static WI_ALWAYS_INLINE vf trunc_ps(const wi_params *p, vu w)
 {
-    const vf scale = f_set(0x1p-32f), half = f_set(0x1p-33f), mass = f_set(p->tmass32);
+    const vf scale = f_set(0x1p-32f), half = f_set(0x1p-33f), mass = f_set(p->trunc_normal.f32.mass);
     vf u = f_fma(f_from_u32(w), scale, half);
     vf v = f_fma(f_from_u32(u_xor(w, u_set(0xFFFFFFFFu))), scale, half);
-    vf lower = f_fma(u, mass, f_set(p->tpa32));
-    vf upper = f_fma(v, mass, f_set(p->tqb32));
+    vf lower = f_fma(u, mass, f_set(p->trunc_normal.f32.below));
+    vf upper = f_fma(v, mass, f_set(p->trunc_normal.f32.above));
     mf left = f_le(lower, upper);
-    vf x = f_neg_where(left, quantile_ps(f_sel(left, lower, upper), p->tpieces));
-    return clamp_ps(p, f_fma(x, f_set(p->width32), f_set(p->lo32)));
+    vf x = f_neg_where(left, quantile_ps(f_sel(left, lower, upper), p->trunc_normal.pieces));
+    return clamp_ps(p, f_fma(x, f_set(p->trunc_normal.f32.std), f_set(p->trunc_normal.f32.mean)));
 }
 
 /* ---- the values of one group (32 lanes) ---- */
@@ -135,16 +161,21 @@ static WI_ALWAYS_INLINE void uniform_g32(const wi_params *p, const vu *xw, const
     }
 }
 
-static WI_ALWAYS_INLINE void normal_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
+static WI_ALWAYS_INLINE void normal_values32(float mean, float std, const vu *xw, const vu *yw, vf *v)
 {
     for (int h = 0; h < VPG32; h++)
-        normal_ps(p, xw[h], yw[h], &v[h], &v[VPG32 + h]);
+        normal_ps(mean, std, xw[h], yw[h], &v[h], &v[VPG32 + h]);
+}
+
+static WI_ALWAYS_INLINE void normal_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
+{
+    normal_values32(p->normal.f32.mean, p->normal.f32.std, xw, yw, v);
 }
 
 static WI_ALWAYS_INLINE void trunc_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
 {
-    if (p->tmode == WI_TM_NORMAL) {
-        normal_g32(p, xw, yw, v);
+    if (p->trunc_normal.mode == WI_TM_NORMAL) {
+        normal_values32(p->trunc_normal.f32.mean, p->trunc_normal.f32.std, xw, yw, v);
         for (int h = 0; h < 2 * VPG32; h++)
             v[h] = clamp_ps(p, v[h]);
         return;
@@ -160,7 +191,7 @@ static WI_ALWAYS_INLINE void trunc_g32(const wi_params *p, const vu *xw, const v
 static WI_ALWAYS_INLINE vd uniform_pd(const wi_params *p, vq w)
 {
     vd u = d_mul(d_from_u53(q_srl(w, 11)), d_set(0x1p-53));
-    return d_min(d_fma(u, d_set(p->width64), d_set(p->lo64)), d_set(p->hi64));
+    return d_min(d_fma(u, d_set(p->uniform.f64.width), d_set(p->uniform.f64.lo)), d_set(p->uniform.f64.hi));
 }
 
 static WI_ALWAYS_INLINE vd log_pd(vd x)
@@ -181,7 +212,7 @@ static WI_ALWAYS_INLINE vd log_pd(vd x)
     return d_fma(e, d_set(WI_D_LN2), logm);
 }
 
-static WI_ALWAYS_INLINE void normal_pd(const wi_params *p, vq xw, vq yw, vd *zc, vd *zs)
+static WI_ALWAYS_INLINE void normal_pd(double mean, double std, vq xw, vq yw, vd *zc, vd *zs)
 {
     vd u1 = d_mul(d_add(d_from_u52(q_srl(xw, 12)), d_set(0.5)), d_set(0x1p-52));
     vd rad = d_sqrt(d_mul(d_set(-2.0), log_pd(u1)));
@@ -204,9 +235,9 @@ static WI_ALWAYS_INLINE void normal_pd(const wi_params *p, vq xw, vq yw, vd *zc,
     vd cv = d_from_bits(q_xor_and(d_bits(d_sel(swap, s, c)), yw, sign));
     vd sv = d_from_bits(q_xor_and(d_bits(d_sel(swap, c, s)), q_sll(yw, 1), sign));
 
-    vd rs = d_mul(rad, d_set(p->width64)), mean = d_set(p->lo64);
-    *zc = d_fma(rs, cv, mean);
-    *zs = d_fma(rs, sv, mean);
+    vd rs = d_mul(rad, d_set(std)), m = d_set(mean);
+    *zc = d_fma(rs, cv, m);
+    *zs = d_fma(rs, sv, m);
 }
 
 static WI_ALWAYS_INLINE vd horner_pd(const double *c, int n, vd x)
@@ -240,31 +271,37 @@ static WI_ALWAYS_INLINE vd quantile_pd(vd s)
     return d_mul(d_sel(central, t, d_set(1.0)), d_div(num, den));
 }
 
-static WI_ALWAYS_INLINE vd clamp_pd(const wi_params *p, vd v) { return d_min(d_max(v, d_set(p->tlo64)), d_set(p->thi64)); }
+static WI_ALWAYS_INLINE vd clamp_pd(const wi_params *p, vd v)
+{
+    return d_min(d_max(v, d_set(p->trunc_normal.f64.lo)), d_set(p->trunc_normal.f64.hi));
+}
 
 static WI_ALWAYS_INLINE vd trunc_pd(const wi_params *p, vq w)
 {
-    const vd scale = d_set(0x1p-52), half = d_set(0.5), mass = d_set(p->tmass64);
+    const vd scale = d_set(0x1p-52), half = d_set(0.5), mass = d_set(p->trunc_normal.f64.mass);
     vd u = d_mul(d_add(d_from_u52(q_srl(w, 12)), half), scale);
     vd v = d_mul(d_add(d_from_u52(q_srl(q_xor(w, q_set(~0ull)), 12)), half), scale);
-    vd lower = d_fma(u, mass, d_set(p->tpa64));
-    vd upper = d_fma(v, mass, d_set(p->tqb64));
+    vd lower = d_fma(u, mass, d_set(p->trunc_normal.f64.below));
+    vd upper = d_fma(v, mass, d_set(p->trunc_normal.f64.above));
     md left = d_le(lower, upper);
     vd x = d_neg_where(left, quantile_pd(d_sel(left, lower, upper)));
-    return clamp_pd(p, d_fma(x, d_set(p->width64), d_set(p->lo64)));
+    return clamp_pd(p, d_fma(x, d_set(p->trunc_normal.f64.std), d_set(p->trunc_normal.f64.mean)));
 }
 
-/* FAR mode: x = near + E with E exponential of rate near, cut at the window's
- * far edge (tspan = 1 - exp(-near * width)); value = tstart + tdir * E.  The
- * dropped factor exp(-E^2/2) is within 1/(2 near^2) < 4e-4 of 1 out there.
- * log1p(y) as log(w) * y / (w - 1) with w = 1 + y keeps small E exact. */
+/* FAR mode, in standard units: x = edge + E with E exponential of rate edge
+ * (the near edge's distance from the mean), cut at the window's far edge
+ * (span = 1 - exp(-edge * width)); value = start + scale * E, start the near
+ * bound and scale = +-std.  The dropped factor exp(-E^2/2) is within
+ * 1/(2 edge^2) < 4e-4 of 1 out there.  log1p(y) as log(w) * y / (w - 1) with
+ * w = 1 + y keeps small E exact. */
 static WI_ALWAYS_INLINE vd far_pd(const wi_params *p, vq w)
 {
     vd u = d_mul(d_add(d_from_u52(q_srl(w, 12)), d_set(0.5)), d_set(0x1p-52));
-    vd y = d_mul(u, d_set(-p->tspan));
+    vd y = d_mul(u, d_set(-p->trunc_normal.tail.span));
     vd x = d_add(d_set(1.0), y);
     vd l1p = d_sel(d_eq(x, d_set(1.0)), y, d_mul(log_pd(x), d_div(y, d_sub(x, d_set(1.0)))));
-    return clamp_pd(p, d_fma(d_set(p->tdir), d_div(l1p, d_set(-p->tnear)), d_set(p->tstart)));
+    return clamp_pd(p, d_fma(d_set(p->trunc_normal.tail.scale), d_div(l1p, d_set(-p->trunc_normal.tail.edge)),
+                             d_set(p->trunc_normal.tail.start)));
 }
 
 /* ---- the values of one group (16 lanes) ---- */
@@ -277,21 +314,26 @@ static WI_ALWAYS_INLINE void uniform_g64(const wi_params *p, const vu *xw, const
     }
 }
 
-static WI_ALWAYS_INLINE void normal_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
+static WI_ALWAYS_INLINE void normal_values64(double mean, double std, const vu *xw, const vu *yw, vd *v)
 {
     for (int h = 0; h < VPG64; h++)
-        normal_pd(p, q_words(xw, h), q_words(yw, h), &v[h], &v[VPG64 + h]);
+        normal_pd(mean, std, q_words(xw, h), q_words(yw, h), &v[h], &v[VPG64 + h]);
+}
+
+static WI_ALWAYS_INLINE void normal_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
+{
+    normal_values64(p->normal.f64.mean, p->normal.f64.std, xw, yw, v);
 }
 
 static WI_ALWAYS_INLINE void trunc_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
 {
-    if (p->tmode == WI_TM_NORMAL) {
-        normal_g64(p, xw, yw, v);
+    if (p->trunc_normal.mode == WI_TM_NORMAL) {
+        normal_values64(p->trunc_normal.f64.mean, p->trunc_normal.f64.std, xw, yw, v);
         for (int h = 0; h < 2 * VPG64; h++)
             v[h] = clamp_pd(p, v[h]);
         return;
     }
-    if (p->tmode == WI_TM_FAR) {
+    if (p->trunc_normal.mode == WI_TM_FAR) {
         for (int h = 0; h < VPG64; h++) {
             v[h] = far_pd(p, q_words(xw, h));
             v[VPG64 + h] = far_pd(p, q_words(yw, h));
@@ -392,7 +434,7 @@ static void gen_trunc_normal_f64(const wi_params *p, uint64_t s, size_t n, void 
 static void gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, wi_groups_fn fn32,
                          uint16_t (*narrow)(float))
 {
-    if (p->tmode == WI_TM_F64 || p->tmode == WI_TM_FAR)
+    if (p->trunc_normal.mode == WI_TM_F64 || p->trunc_normal.mode == WI_TM_FAR)
         wi_gen_narrowed(trunc_f64, p, s, n, o, dt, narrow);
     else
         wi_gen_by_groups(fn32, p, s, n, o, WI_GROUP32, wi_itemsize(dt));

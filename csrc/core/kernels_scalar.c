@@ -1,6 +1,7 @@
-/* The portable path: the driver over simd_scalar.h (plain C, vectorised by
- * the compiler with the target's baseline SIMD).  Runs on any CPU: the path
- * of x86-64 CPUs without AVX2, and the reference of the tests. */
+/* The portable path "scalar", wi_kernels_scalar: every distribution x dtype
+ * (kernels_driver.h) over simd_scalar.h (plain C, vectorised by the compiler
+ * with the target's baseline SIMD).  Runs on any CPU: the path of x86-64
+ * CPUs without AVX2, and the reference of the tests. */
 #include "simd_scalar.h"
 
 #define WI_TABLE wi_kernels_scalar

@@ -4,5 +4,7 @@
 
 void wi_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
-    wi_philox_block(ctr[0], ctr[1], ctr[2], ctr[3], key[0], key[1], out);
+    wi_philox_keys rk;
+    wi_philox_schedule(key[0], key[1], &rk);
+    wi_philox_block(ctr, &rk, out);
 }

@@ -6,8 +6,6 @@
 
 #include "weightinit.h"
 
-#define WI_MAX_THREADS 256
-
 typedef void (*wi_task_fn)(void *ctx, size_t chunk);
 
 /* fn(ctx, i) for every i in [0, count), spread over the pool and the caller;

@@ -1,5 +1,7 @@
 /* AVX2 + FMA + F16C primitives for kernels_driver.h: 8 float32 or 4 float64
  * lanes per ymm register, masks as all-ones lanes.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 4; helpers store_256, bf16_bits (integer rounding).
  *
  * Philox: a group's 8 blocks are two halves of 4 blocks, each a pair of ymm
  * registers (A = c0 | c1 << 32, B = c2 | c3 << 32).  AVX2 lacks unsigned
@@ -30,15 +32,15 @@ typedef __m256d md;
 /* ---- Philox ---- */
 
 typedef struct {
-    __m256i k0[WI_ROUNDS], k1[WI_ROUNDS]; /* round keys in the high 32 bits of each lane */
+    __m256i k0[WI_PHILOX_ROUNDS], k1[WI_PHILOX_ROUNDS]; /* round keys in the high 32 bits of each lane */
     __m256i stream;
 } wi_keys;
 
 static inline void keys_init(wi_keys *k, const wi_params *p)
 {
-    for (int r = 0; r < WI_ROUNDS; r++) {
-        k->k0[r] = _mm256_set1_epi64x((int64_t)((uint64_t)p->rk0[r] << 32));
-        k->k1[r] = _mm256_set1_epi64x((int64_t)((uint64_t)p->rk1[r] << 32));
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
+        k->k0[r] = _mm256_set1_epi64x((int64_t)((uint64_t)p->keys.k0[r] << 32));
+        k->k1[r] = _mm256_set1_epi64x((int64_t)((uint64_t)p->keys.k1[r] << 32));
     }
     k->stream = _mm256_set1_epi64x((int64_t)p->stream);
 }
@@ -56,7 +58,7 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         b[i] = k->stream;
     }
     WI_UNROLL
-    for (int r = 0; r < WI_ROUNDS; r++) {
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
         WI_UNROLL
         for (int i = 0; i < 2 * n; i++) {
             __m256i p0 = _mm256_mul_epu32(a[i], m0), p1 = _mm256_mul_epu32(b[i], m1);

@@ -1,5 +1,8 @@
 /* AVX-512 (F, DQ, BW, VL) primitives for kernels_driver.h: 16 float32 or 8
  * float64 lanes per zmm register, masks in k registers.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 8; helpers store_512, bf16_bits (integer rounding),
+ * bf16_group_int and, with WI_AVX512_BF16, bf16_group_hw.
  *
  * Philox keeps the state of a block in two 64-bit lanes, A = c0 | c1 << 32
  * and B = c2 | c3 << 32, so one vpmuludq gives a whole 32x32->64 product and
@@ -38,15 +41,15 @@ typedef __mmask8 md;
 /* ---- Philox ---- */
 
 typedef struct {
-    __m512i k0[WI_ROUNDS], k1[WI_ROUNDS]; /* round keys in the high 32 bits of each lane */
+    __m512i k0[WI_PHILOX_ROUNDS], k1[WI_PHILOX_ROUNDS]; /* round keys in the high 32 bits of each lane */
     __m512i stream;
 } wi_keys;
 
 static inline void keys_init(wi_keys *k, const wi_params *p)
 {
-    for (int r = 0; r < WI_ROUNDS; r++) {
-        k->k0[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->rk0[r] << 32));
-        k->k1[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->rk1[r] << 32));
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
+        k->k0[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->keys.k0[r] << 32));
+        k->k1[r] = _mm512_set1_epi64((int64_t)((uint64_t)p->keys.k1[r] << 32));
     }
     k->stream = _mm512_set1_epi64((int64_t)p->stream);
 }
@@ -63,7 +66,7 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         b[i] = k->stream;
     }
     WI_UNROLL
-    for (int r = 0; r < WI_ROUNDS; r++) {
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
         WI_UNROLL
         for (int i = 0; i < n; i++) {
             __m512i p0 = _mm512_mul_epu32(a[i], m0), p1 = _mm512_mul_epu32(b[i], m1);
@@ -111,7 +114,7 @@ static inline vu u_xor_and(vu x, vu y, vu m) { return _mm512_ternarylogic_epi32(
 #define u_srl(x, n) _mm512_srli_epi32(x, n)
 #define u_sll(x, n) _mm512_slli_epi32(x, n)
 #define u_sra(x, n) _mm512_srai_epi32(x, n)
-#define u_bit(x, n) _mm512_test_epi32_mask(x, _mm512_set1_epi32(1 << (n))) /* lanes where bit n is set */
+#define u_bit(x, n) _mm512_test_epi32_mask(x, _mm512_set1_epi32((int)(1u << (n)))) /* lanes where bit n is set */
 
 /* ---- float64 lanes ---- */
 
@@ -143,7 +146,7 @@ static inline vq q_xor(vq a, vq b) { return _mm512_xor_si512(a, b); }
 static inline vq q_xor_and(vq x, vq y, vq m) { return _mm512_ternarylogic_epi64(x, y, m, 0x78); }
 #define q_srl(x, n) _mm512_srli_epi64(x, n)
 #define q_sll(x, n) _mm512_slli_epi64(x, n)
-#define q_bit(x, n) _mm512_test_epi64_mask(x, _mm512_set1_epi64(1ll << (n)))
+#define q_bit(x, n) _mm512_test_epi64_mask(x, _mm512_set1_epi64((long long)(1ull << (n))))
 
 /* ---- stores: a group's vectors in memory order ---- */
 

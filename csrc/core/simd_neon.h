@@ -1,5 +1,7 @@
 /* AArch64 Advanced SIMD (NEON) primitives for kernels_driver.h: 4 float32
  * or 2 float64 lanes per q register, masks as all-ones lanes.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 2, keys as wi_keys_words; helpers mul_wide, bf16_pair.
  *
  * Philox keeps each counter word of 4 blocks in its own register (c0..c3):
  * vmull_u32/vmull_high_u32 give the 32x32->64 products, vuzp1q/vuzp2q their
@@ -67,7 +69,7 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         c3[j] = vdupq_n_u32(k->s1);
     }
     WI_UNROLL
-    for (int r = 0; r < WI_ROUNDS; r++) {
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
         const uint32x4_t k0 = vdupq_n_u32(k->k0[r]), k1 = vdupq_n_u32(k->k1[r]);
         WI_UNROLL
         for (int j = 0; j < 2 * n; j++) {

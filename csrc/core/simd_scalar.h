@@ -2,7 +2,10 @@
  * on float, double and integers, so the driver's per-group loops (16 lanes
  * of words in, 32 values out) are loops over lanes that the compiler can
  * vectorise with the baseline SIMD of the target (SSE2, NEON), exact IEEE
- * operations only.  The fused multiply-add is explicit: fmaf/fma where the
+ * operations only.
+ * Defines: the driver's whole primitive set (listed in kernels_driver.h),
+ * WI_INFLIGHT 1, keys as wi_keys_words, Philox by philox.h's round; helper
+ * wi_fmaf_exact (x86-64 without FMA).  The fused multiply-add is explicit: fmaf/fma where the
  * target has an fma instruction; on x86-64 without FMA, float32 fma is
  * computed exactly in float64 with round-to-odd (wi_fmaf_exact), which the
  * vectoriser can use, where a libm call could not be vectorised.
@@ -48,17 +51,9 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         c2[j] = k->s0;
         c3[j] = k->s1;
     }
-    for (int r = 0; r < WI_ROUNDS; r++) {
-        for (int j = 0; j < 8 * n; j++) {
-            uint64_t p0 = (uint64_t)WI_PHILOX_M0 * c0[j], p1 = (uint64_t)WI_PHILOX_M1 * c2[j];
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k->k0[r];
-            uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k->k1[r];
-            c1[j] = (uint32_t)p1;
-            c3[j] = (uint32_t)p0;
-            c0[j] = n0;
-            c2[j] = n2;
-        }
-    }
+    for (int r = 0; r < WI_PHILOX_ROUNDS; r++)
+        for (int j = 0; j < 8 * n; j++)
+            wi_philox_round(&c0[j], &c1[j], &c2[j], &c3[j], k->k0[r], k->k1[r]);
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < 8; j++) {
             xw[i][2 * j] = c0[8 * i + j];

@@ -46,14 +46,15 @@ typedef enum {
     WI_E_MAYBE_OVERLAP, /* strides that may make two elements share memory */
     WI_E_TOO_BIG,       /* element count or byte extent does not fit in 63 bits */
     WI_E_REGION,        /* block does not fit inside the full logical shape */
-    WI_E_FROM_RANGE,    /* uniform: a outside the dtype's finite range (or NaN) */
-    WI_E_TO_RANGE,      /* uniform: b outside the dtype's finite range (or NaN) */
-    WI_E_FROM_GT_TO,    /* uniform: a > b */
+    WI_E_FROM_RANGE,    /* uniform: a outside the dtype's finite range (or NaN); trunc normal: a above its max */
+    WI_E_TO_RANGE,      /* uniform: b outside the dtype's finite range (or NaN); trunc normal: b below -max */
+    WI_E_FROM_GT_TO,    /* uniform, trunc normal: a > b (or NaN) */
     WI_E_WIDTH,         /* uniform: b - a exceeds the dtype's max */
     WI_E_STD,           /* normal: std < 0 or NaN */
     WI_E_CONST_OVERFLOW,/* constant: finite value outside the dtype's range */
-    WI_E_FAN_NDIM,      /* fans: fewer than 2 dimensions */
+    WI_E_FAN_NDIM,      /* fans: fewer than 2 dimensions (more than WI_MAX_NDIM: WI_E_NDIM) */
     WI_E_NONLINEARITY,  /* gain: unknown nonlinearity */
+    WI_E_GAIN_OVERFLOW, /* gain: leaky_relu's finite negative_slope squared overflows */
     WI_E_ISA,           /* dispatch: ISA unknown or not supported by this CPU */
     WI_E_TRUNC,         /* trunc normal: mean, std not finite or std <= 0 */
     WI_E_DIST,          /* dist not one of wi_dist */
@@ -79,11 +80,14 @@ typedef struct {
 
 typedef struct {
     wi_dist dist;
-    /* uniform: a, b.  normal: mean, std.  constant: value.
-     * trunc normal: mean, std (finite, > 0), a, b (a <= b, may be infinite). */
-    double p0, p1, p2, p3;
-    uint64_t key;      /* Philox key */
-    uint64_t stream;   /* high 64 bits of the Philox counter */
+    union { /* the parameters of dist, the member named as in WI_DISTS */
+        struct { double a, b; } uniform;                 /* a <= b */
+        struct { double mean, std; } normal;
+        struct { double value; } constant;
+        struct { double mean, std, a, b; } trunc_normal; /* std > 0, cut to [a, b] (may be infinite) */
+    };
+    uint64_t key;    /* Philox key */
+    uint64_t stream; /* high 64 bits of the Philox counter */
 } wi_spec;
 
 /* Fill `view` (which is the block `region` of a larger logical tensor, or the
@@ -115,8 +119,9 @@ wi_status wi_nonlinearity_from_name(const char *name, wi_nonlinearity *out);
 wi_status wi_gain(wi_nonlinearity nl, double negative_slope, double *gain);
 
 /* Threads per fill (the caller included).  The default is the number of
- * CPUs this process may run on, or WEIGHTINIT_NUM_THREADS.  Results never
- * depend on it. */
+ * CPUs this process may run on, or WEIGHTINIT_NUM_THREADS; every count is
+ * clamped to [1, WI_MAX_THREADS].  Results never depend on it. */
+#define WI_MAX_THREADS 256
 int wi_get_num_threads(void);
 void wi_set_num_threads(int n);
 

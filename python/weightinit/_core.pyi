@@ -9,6 +9,7 @@ UNIFORM: Final[int]
 NORMAL: Final[int]
 CONSTANT: Final[int]
 TRUNC_NORMAL: Final[int]
+DISTRIBUTIONS: Final[tuple[str, ...]]  # their lower-case names, by code
 # dtypes
 F16: Final[int]
 BF16: Final[int]

@@ -94,7 +94,9 @@ def _describe(dist, p0, p1, p2, p3):
         return f"N({p0:.4g}, σ={p1:.4g})"
     if dist == "trunc_normal":
         return f"TN({p0:.4g}, σ={p1:.4g}, [{p2:.4g}, {p3:.4g}])"
-    return f"= {p0:g}"
+    if dist == "constant":
+        return f"= {p0:g}"
+    raise NotImplementedError(f"init_model's record has no description of the distribution {dist!r}: add one")
 
 
 class _Watch:

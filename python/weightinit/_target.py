@@ -147,13 +147,11 @@ _force_staging = False  # tests: stage CPU tensors too, to check the staging pat
 # callables (tensor, distribution name, p0, p1, p2, p3) told of every fill
 # before it is made, with the parameters weightinit computed: init_model's record
 observers: list = []
-_DIST_NAMES = {_core.UNIFORM: "uniform", _core.NORMAL: "normal", _core.TRUNC_NORMAL: "trunc_normal",
-               _core.CONSTANT: "constant"}
 
 
 def observe(tensor, dist, p0, p1=0.0, p2=0.0, p3=0.0):
     for observer in observers:
-        observer(tensor, _DIST_NAMES[dist], p0, p1, p2, p3)
+        observer(tensor, _core.DISTRIBUTIONS[dist], p0, p1, p2, p3)
 
 
 def _region(blk, extra):

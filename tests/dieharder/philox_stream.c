@@ -44,6 +44,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_DFL);
     uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
     uint32_t s0 = (uint32_t)stream, s1 = (uint32_t)(stream >> 32);
+    wi_philox_keys rk;
+    wi_philox_schedule(k0, k1, &rk);
     for (uint64_t g = 0;; g += GROUPS) {
         for (unsigned k = 0; k < GROUPS; k++) {
             uint32_t *w = buf + 32 * k;
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
                     r[2] = s0;
                     r[3] = s1;
                 } else {
-                    wi_philox_block((uint32_t)block, (uint32_t)(block >> 32), s0, s1, k0, k1, r);
+                    uint32_t ctr[4] = {(uint32_t)block, (uint32_t)(block >> 32), s0, s1};
+                    wi_philox_block(ctr, &rk, r);
                 }
                 if (mode == 0) {
                     w[2 * j] = r[0];

@@ -4,9 +4,10 @@
  * Each input is decoded into a view (dtype, up to 7 dimensions or a bogus
  * ndim, sizes, byte strides that may be negative, zero, unaligned,
  * overlapping or huge), an optional region (full shape and offset), a spec
- * (every distribution below WI_NDIST or an invalid code; raw double
- * parameters p0..p3, some near the edges of each rule; key, stream) and a
- * kernel path.  Properties, beyond "no sanitizer report":
+ * (every distribution below WI_NDIST or an invalid code; the parameter
+ * union's bytes as four raw doubles, some near the edges of each rule, of
+ * which the distribution reads its own member; key, stream) and a kernel
+ * path.  Properties, beyond "no sanitizer report":
  *   - the parameters are judged by params_ok, the rules of weightinit.h
  *     restated here: bad ones are refused with a parameter status whatever
  *     the view, good ones never get one; invalid dtypes and distributions
@@ -17,8 +18,8 @@
  *   - wi_fill accepts no view in which two elements share a byte;
  *   - an accepted view gets, element by element, the values a contiguous
  *     fill of the same logical shape gets on the scalar path (the layout
- *     contract, and every SIMD path against the scalar one), with p2 and p3
- *     zeroed for distributions that do not read them;
+ *     contract, and every SIMD path against the scalar one), with only the
+ *     distribution's own parameters set (the union's other bytes zero);
  *   - uniform values are finite; trunc normal values lie in [a, b] (or, for
  *     a window holding no value of the dtype, are all one value);
  *   - views too large to place are only passed when the core must refuse
@@ -27,6 +28,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,20 +140,41 @@ static int params_ok(int dist, int dtype, const wi_spec *s)
 {
     double max = dtype_max(dtype);
     switch (dist) {
-    case WI_UNIFORM: /* a, b in range, a <= b, b - a in range */
-        return s->p0 >= -max && s->p0 <= max && s->p1 >= -max && s->p1 <= max && s->p0 <= s->p1 &&
-               s->p1 - s->p0 <= max;
+    case WI_UNIFORM: { /* a, b in range, a <= b, b - a in range */
+        double a = s->uniform.a, b = s->uniform.b;
+        return a >= -max && a <= max && b >= -max && b <= max && a <= b && b - a <= max;
+    }
     case WI_NORMAL: /* std >= 0; any mean */
-        return s->p1 >= 0.0;
+        return s->normal.std >= 0.0;
     case WI_CONSTANT: /* infinities and NaN convert; finite values must fit */
-        return !isfinite(s->p0) || (s->p0 >= -max && s->p0 <= max);
+        return !isfinite(s->constant.value) || (s->constant.value >= -max && s->constant.value <= max);
     case WI_TRUNC_NORMAL: /* finite mean and std > 0; a <= b; [a, b] meets the finite range */
-        return isfinite(s->p0) && isfinite(s->p1) && s->p1 > 0.0 && s->p2 <= s->p3 && s->p2 <= max &&
-               s->p3 >= -max;
+        return isfinite(s->trunc_normal.mean) && isfinite(s->trunc_normal.std) && s->trunc_normal.std > 0.0 &&
+               s->trunc_normal.a <= s->trunc_normal.b && s->trunc_normal.a <= max && s->trunc_normal.b >= -max;
     default:
         fprintf(stderr, "fuzz_fill.c: params_ok knows no rules for distribution %d: add them\n", dist);
         abort();
     }
+}
+
+/* s with only its distribution's member of the parameter union (the rest zero). */
+static wi_spec own_params(const wi_spec *s)
+{
+    wi_spec o;
+    memset(&o, 0, sizeof o);
+    o.dist = s->dist;
+    o.key = s->key;
+    o.stream = s->stream;
+    switch ((int)s->dist) {
+    case WI_UNIFORM: o.uniform = s->uniform; break;
+    case WI_NORMAL: o.normal = s->normal; break;
+    case WI_CONSTANT: o.constant = s->constant; break;
+    case WI_TRUNC_NORMAL: o.trunc_normal = s->trunc_normal; break;
+    default:
+        fprintf(stderr, "fuzz_fill.c: own_params knows no member for distribution %d: add it\n", (int)s->dist);
+        abort();
+    }
+    return o;
 }
 
 static int is_param_status(wi_status st)
@@ -227,7 +250,7 @@ static void check_values(const unsigned char *vals, size_t n, size_t isz, int dt
         int inside = 1, same = 1;
         for (size_t e = 0; e < n; e++) {
             double v = value_at(vals + e * isz, dtype);
-            inside &= v >= s->p2 && v <= s->p3;
+            inside &= v >= s->trunc_normal.a && v <= s->trunc_normal.b;
             same &= memcmp(vals + e * isz, vals, isz) == 0 && !isnan(v);
         }
         if (!inside && !same)
@@ -264,18 +287,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             full[d] = (int64_t)take(&r, 8) >> (take(&r, 1) % 64);
         }
     }
+    /* the parameter union as raw doubles q (its bytes: each distribution reads
+     * its own member, trunc normal all four as mean, std, a, b) */
+    double q[4];
+    _Static_assert(offsetof(wi_spec, key) - offsetof(wi_spec, uniform) == sizeof q,
+                   "the parameter union is no longer 4 doubles: decode what it holds");
     wi_spec spec;
     uint8_t dk = (uint8_t)take(&r, 1);
     int dist = dk < 224 ? dk % WI_NDIST : bad_dists[dk % (sizeof bad_dists / sizeof bad_dists[0])];
     spec.dist = (wi_dist)dist;
-    spec.p0 = take_param(&r);
-    spec.p1 = take_param(&r);
+    q[0] = take_param(&r);
+    q[1] = take_param(&r);
     spec.key = take(&r, 8);
     spec.stream = take(&r, 8);
     int isa = (int)(take(&r, 1) % (unsigned)nisa);
-    /* read last (inputs that end earlier get 0, 0): p2, and p3 often a window above it */
-    spec.p2 = take_param(&r);
-    spec.p3 = take(&r, 1) < 128 ? spec.p2 + fabs(take_param(&r)) : take_param(&r);
+    /* read last (inputs that end earlier get 0, 0): q[2], and q[3] often a window above it */
+    q[2] = take_param(&r);
+    q[3] = take(&r, 1) < 128 ? q[2] + fabs(take_param(&r)) : take_param(&r);
+    memcpy((unsigned char *)&spec + offsetof(wi_spec, uniform), q, sizeof q);
 
     wi_region region = {full, off};
     wi_view v = {NULL, (wi_dtype)dtype, nd, shape, strides};
@@ -283,9 +312,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     verdict want = {dtype < WI_NDTYPE && dist >= 0 && dist < WI_NDIST, 0};
     want.params = want.known && params_ok(dist, dtype, &spec);
 #ifdef WI_FUZZ_TRACE
-    fprintf(stderr, "ndim %d%s dtype %d dist %d p (%g, %g, %g, %g) region %d isa %s known %d params %d\n", nd,
-            bogus_ndim ? " (bogus)" : "", dtype, dist, spec.p0, spec.p1, spec.p2, spec.p3, has_region,
-            names[isa], want.known, want.params);
+    fprintf(stderr, "ndim %d%s dtype %d dist %d q (%g, %g, %g, %g) region %d isa %s known %d params %d\n", nd,
+            bogus_ndim ? " (bogus)" : "", dtype, dist, q[0], q[1], q[2], q[3], has_region, names[isa], want.known,
+            want.params);
 #endif
     if (bogus_ndim) {
         /* shape/strides hold 8 entries: the core must refuse before reading more */
@@ -363,7 +392,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (overlap)
             abort(); /* accepted a view whose elements share memory */
         /* the same values as a contiguous fill of the same logical shape, on
-         * the scalar path, without p2 and p3 where the distribution ignores them */
+         * the scalar path, with only the distribution's own parameters */
         int64_t cstrides[8];
         size_t acc = isz;
         for (int d = nd - 1; d >= 0; d--) {
@@ -372,9 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         unsigned char *ref = malloc(count * isz);
         wi_view c = {ref, (wi_dtype)dtype, nd, shape, cstrides};
-        wi_spec plain = spec;
-        if (dist != WI_TRUNC_NORMAL)
-            plain.p2 = plain.p3 = 0.0;
+        wi_spec plain = own_params(&spec);
         if (wi_fill(&c, reg, &plain) != WI_OK)
             abort();
         for (size_t e = 0; e < count; e++) {

@@ -17,16 +17,15 @@
 #define WORKERS 4
 
 typedef struct {
-    wi_dist dist;
     wi_dtype dtype;
-    double p0, p1, p2, p3;
+    wi_spec spec; /* distribution and parameters */
 } job;
 
 static const job jobs[] = {
-    {WI_NORMAL, WI_F32, 0.0, 1.0, 0, 0},
-    {WI_UNIFORM, WI_BF16, -1.0, 1.0, 0, 0},
-    {WI_TRUNC_NORMAL, WI_F64, 0.0, 1.0, -2.0, 2.0},
-    {WI_NORMAL, WI_F16, 0.5, 2.0, 0, 0},
+    {WI_F32, {WI_NORMAL, .normal = {0.0, 1.0}}},
+    {WI_BF16, {WI_UNIFORM, .uniform = {-1.0, 1.0}}},
+    {WI_F64, {WI_TRUNC_NORMAL, .trunc_normal = {0.0, 1.0, -2.0, 2.0}}},
+    {WI_F16, {WI_NORMAL, .normal = {0.5, 2.0}}},
 };
 
 static unsigned char *reference[WORKERS];
@@ -38,7 +37,9 @@ static int run(const job *j, void *buf, uint64_t stream)
 {
     int64_t shape[1] = {N}, strides[1] = {(int64_t)wi_itemsize(j->dtype)};
     wi_view v = {buf, j->dtype, 1, shape, strides};
-    wi_spec s = {j->dist, j->p0, j->p1, j->p2, j->p3, 0x1234ABCDull, stream};
+    wi_spec s = j->spec;
+    s.key = 0x1234ABCDull;
+    s.stream = stream;
     return wi_fill(&v, NULL, &s) == WI_OK;
 }
 
