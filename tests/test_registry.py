@@ -43,7 +43,7 @@ def test_every_distribution_has_cases_and_public_fills():
 
 
 def test_every_public_name_is_in_all():
-    public = {n for n, v in vars(wi).items() if not n.startswith("_") and not inspect.ismodule(v)}
+    public = {n for n in dir(wi) if not n.startswith("_") and not inspect.ismodule(getattr(wi, n))}
     assert public - set(wi.__all__) == set(), "add these to weightinit.__all__"
 
 

@@ -222,6 +222,20 @@ def test_import_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
+def test_model_level_tools_load_on_first_use():
+    code = ("import sys, weightinit, numpy as np; weightinit.normal_(np.empty(3)); "
+            "tools = ('_patch', '_model', '_materialize', '_inspect', '_lsuv'); "
+            "print(sorted(t for t in tools if 'weightinit.' + t in sys.modules)); "
+            "weightinit.patched; weightinit.init_model; weightinit.lsuv_; "
+            "print(sorted(t for t in tools if 'weightinit.' + t in sys.modules)); "
+            "from weightinit import materialize, inspect; print(materialize.__module__, inspect.__module__); "
+            "print('patched' in dir(weightinit))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:4] == ["[]", "['_lsuv', '_model', '_patch']", "weightinit._materialize weightinit._inspect", "True"]
+    with pytest.raises(AttributeError, match="module 'weightinit' has no attribute 'patchd'"):
+        wi.patchd
+
+
 def test_isa_selection():
     assert wi.isa() in wi.available_isas()
     assert "scalar" in wi.available_isas()

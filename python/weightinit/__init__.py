@@ -10,6 +10,9 @@ decomposition or kernel path.
 Importing weightinit does not import torch.
 """
 
+import importlib as _importlib
+import typing as _typing_module
+
 from ._api import (
     _calculate_correct_fan,
     _calculate_fan_in_and_fan_out,
@@ -36,9 +39,6 @@ from ._catalogue import (
     trunc_normal_tf_,
     variance_scaling_,
 )
-from ._materialize import materialize
-from ._model import RULES, InitEntry, InitRecord, init_model
-from ._patch import is_patched, patch, patched, unpatch
 from ._core import available_isas, get_num_threads, isa, set_isa, set_num_threads
 from ._random import Generator, default_generator, initial_seed, manual_seed, seed
 from ._structured import (
@@ -59,8 +59,35 @@ from ._structured import (
     xavier_uniform,
 )
 from ._target import Block, block
-from ._inspect import LayerStats, Report, inspect, plot_depth, rule_stds
-from ._lsuv import LSUVLayer, LSUVRecord, lsuv_
+
+# The model-level tools load on first use (PEP 562): a fill needs none of
+# them, and together they are most of the package's import time.
+_LAZY = {
+    "_materialize": ("materialize",),
+    "_model": ("RULES", "InitEntry", "InitRecord", "init_model"),
+    "_patch": ("is_patched", "patch", "patched", "unpatch"),
+    "_inspect": ("LayerStats", "Report", "inspect", "plot_depth", "rule_stds"),
+    "_lsuv": ("LSUVLayer", "LSUVRecord", "lsuv_"),
+}
+_LAZY_NAME = {name: module for module, names in _LAZY.items() for name in names}
+
+if _typing_module.TYPE_CHECKING:
+    from ._inspect import LayerStats, Report, inspect, plot_depth, rule_stds
+    from ._lsuv import LSUVLayer, LSUVRecord, lsuv_
+    from ._materialize import materialize
+    from ._model import RULES, InitEntry, InitRecord, init_model
+    from ._patch import is_patched, patch, patched, unpatch
+else:  # (a type checker sees the imports above, and no __getattr__ that would hide a misspelt name)
+    def __getattr__(name):
+        module = _LAZY_NAME.get(name)
+        if module is None:
+            raise AttributeError(f"module 'weightinit' has no attribute {name!r}")
+        value = getattr(_importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+
+    def __dir__():
+        return sorted(set(globals()) | set(_LAZY_NAME))
 
 __version__ = "0.1.0"
 
