@@ -103,14 +103,17 @@ def bench_dtype(torch, dtype, elements, repeat, isas, progress=None):
     nbytes = t.numel() * t.element_size()
     same_bytes = t if dtype == torch.float32 else t.view(torch.float32)
     cases = {(MEMSET, None): lambda: same_bytes.fill_(0.5)}
+    def call(f, kw):
+        return lambda: f(t, **kw)
+
     for name, kw in FILLS:
         for isa in isas:
             if hasattr(wi, name):
-                cases[(f"weightinit.{name}", isa)] = _on(isa, (lambda f, k: lambda: f(t, **k))(getattr(wi, name), kw))
+                cases[(f"weightinit.{name}", isa)] = _on(isa, call(getattr(wi, name), kw))
         if hasattr(torch.nn.init, name):
-            cases[(f"torch.nn.init.{name}", None)] = (lambda f, k: lambda: f(t, **k))(getattr(torch.nn.init, name), kw)
-        elif _torch_equivalent(torch, name, t) is not None:
-            cases[(f"torch trunc_normal_ as {name}", None)] = _torch_equivalent(torch, name, t)
+            cases[(f"torch.nn.init.{name}", None)] = call(getattr(torch.nn.init, name), kw)
+        elif (same_law := _torch_equivalent(torch, name, t)) is not None:
+            cases[(f"torch trunc_normal_ as {name}", None)] = same_law
     if dtype == torch.float32:
         arr = t.numpy()
         rng = np.random.default_rng(0)
