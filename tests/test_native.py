@@ -22,6 +22,7 @@ WEIGHTINIT_NATIVE_REQUIRED is set (.ci/run sets it, so CI never skips)."""
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,15 @@ def test_thread_sanitizer_catches_a_planted_race(tsan, tmp_path):
                 replace={"pool.c": bad}, reuse=tsan[0])
     r = run([exe, "2"], env=TSAN_ENV)
     assert r.returncode != 0 and "WARNING: ThreadSanitizer: data race" in r.stderr, r.stderr[-3000:]
+
+
+def test_ceiling_tool_measures_raw_philox(tmp_path):
+    """tools/ceiling.py (the compute ceilings quoted for issue 12) still
+    builds against the primitive headers and measures a rate."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    try:
+        import ceiling
+    finally:
+        sys.path.pop(0)
+    [(path, n, rate)] = ceiling.philox_rates(["scalar"], tmp_path)
+    assert (path, n) == ("scalar", 1) and rate > 1e6

@@ -179,8 +179,13 @@ def _child_fill(conn):
 
 # Under the sanitizer pass of .ci/run the forked child once never answered
 # (2026-12-01; no sanitizer report, not reproduced with this file alone):
-# fork() of a process that ran the whole suite under ASan.  The normal and
-# the timm passes run the test.
+# fork() of a process that ran the whole suite under ASan.  The likely
+# cause is the sanitizer's, not the pool's: GCC 12's libasan predates the
+# pthread_atfork handler compiler-rt added in LLVM 18 (llvm-project PR
+# 75290, "prevents deadlocks in forked process if parent had more than one
+# running threads"), so a child forked while another thread (torch's, the
+# pool's) holds ASan's allocator lock blocks at its first malloc.  The
+# normal and the timm passes run the test.
 @pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
                     reason="fork() of the many-threaded ASan test process: hung once in CI, see the comment")
 def test_fork_after_using_the_pool():

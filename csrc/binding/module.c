@@ -116,8 +116,16 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
     case WI_E_DIST:
         PyErr_Format(PyExc_ValueError, "dist %d is not a distribution code", (int)spec->dist);
         break;
-    default:
-        PyErr_Format(PyExc_SystemError, "weightinit core returned status %d", (int)st);
+    /* no fill returns these: named, not defaulted, so that -Werror=switch
+     * stops the build when a status code is added without a message */
+    case WI_OK:
+    case WI_E_FAN_NDIM:
+    case WI_E_NONLINEARITY:
+    case WI_E_GAIN_OVERFLOW:
+    case WI_E_ISA:
+    case WI_E_KERNELS:
+        PyErr_Format(PyExc_SystemError, "weightinit core returned status %d from a fill", (int)st);
+        break;
     }
     Py_XDECREF(a);
     Py_XDECREF(b);

@@ -9,7 +9,10 @@
  * a masked ternary-logic XOR plus a 32-bit swap finish a round; a group's 8
  * blocks are one (A, B) pair, and A read as 32-bit words is the group's xw.
  * A round is a dependent chain of ~7 cycles, so WI_INFLIGHT groups run
- * interleaved (8 reach ~94 % of the issue bound on Zen 5, see issue 12).
+ * interleaved.  Where zmm multiplies issue twice per cycle, 8 groups reach
+ * ~94 % of the issue bound (issue 12); on this project's Zen 5 machines they
+ * issue once per cycle (as do zmm FMAs), Philox peaks at ~3.3 G words/s per
+ * core, and 4 groups do as well as 8 (tools/ceiling.py measures both).
  *
  * With WI_AVX512_BF16 (kernels_avx512bf16.c, built with -mavx512bf16)
  * bfloat16 groups are rounded by VCVTNE2PS2BF16, which equals
@@ -54,7 +57,34 @@ static inline void keys_init(wi_keys *k, const wi_params *p)
     k->stream = _mm512_set1_epi64((int64_t)p->stream);
 }
 
-/* Words of groups g .. g + n - 1. */
+/* Half a round: x = swap32(lo(P) | (hi(P) ^ x_hi ^ key) << 32).  A round
+ * takes A from P1 = M1 c2 (B's product) and B from P0 = M0 c0 (A's). */
+static WI_ALWAYS_INLINE __m512i philox_half(__m512i p, __m512i x, __m512i key)
+{
+    return _mm512_shuffle_epi32(_mm512_mask_ternarylogic_epi32(p, 0xAAAA, x, key, 0x96), _MM_PERM_CDAB);
+}
+
+/* Rounds from..9 of n groups. */
+static WI_ALWAYS_INLINE void philox_rounds(const wi_keys *k, int from, int n, __m512i *a, __m512i *b)
+{
+    const __m512i m0 = _mm512_set1_epi64(WI_PHILOX_M0), m1 = _mm512_set1_epi64(WI_PHILOX_M1);
+    WI_UNROLL
+    for (int r = from; r < WI_PHILOX_ROUNDS; r++) {
+        WI_UNROLL
+        for (int i = 0; i < n; i++) {
+            __m512i p0 = _mm512_mul_epu32(a[i], m0), p1 = _mm512_mul_epu32(b[i], m1);
+            a[i] = philox_half(p1, a[i], k->k0[r]);
+            b[i] = philox_half(p0, b[i], k->k1[r]);
+        }
+    }
+}
+
+/* Words of groups g .. g + n - 1.  Every block starts with the stream in
+ * c2, c3, so round 0's P1 is one vector; when the blocks also share the
+ * counter's high word c1 (all but a batch crossing block 2^32), round 0
+ * leaves one A for them all, and round 1's P0 is one vector too.  The same
+ * rounds, with 8 of a group's 60 operations done once per batch: +10 % for
+ * uniform fills on Zen 5, where a zmm multiply issues once per cycle. */
 static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[][WI_VPG32], vu yw[][WI_VPG32])
 {
     const __m512i m0 = _mm512_set1_epi64(WI_PHILOX_M0), m1 = _mm512_set1_epi64(WI_PHILOX_M1);
@@ -65,16 +95,19 @@ static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[]
         a[i] = _mm512_add_epi64(a0, _mm512_set1_epi64(8 * i));
         b[i] = k->stream;
     }
-    WI_UNROLL
-    for (int r = 0; r < WI_PHILOX_ROUNDS; r++) {
+    if ((8 * g) >> 32 == (8 * (g + (uint64_t)n) - 1) >> 32) {
+        __m512i p1 = _mm512_mul_epu32(k->stream, m1);
+        __m512i a1 = philox_half(p1, a0, k->k0[0]); /* every block's A after round 0 */
+        __m512i p0 = _mm512_mul_epu32(a1, m0);      /* and round 1's P0 */
         WI_UNROLL
         for (int i = 0; i < n; i++) {
-            __m512i p0 = _mm512_mul_epu32(a[i], m0), p1 = _mm512_mul_epu32(b[i], m1);
-            a[i] = _mm512_shuffle_epi32(_mm512_mask_ternarylogic_epi32(p1, 0xAAAA, a[i], k->k0[r], 0x96),
-                                        _MM_PERM_CDAB);
-            b[i] = _mm512_shuffle_epi32(_mm512_mask_ternarylogic_epi32(p0, 0xAAAA, b[i], k->k1[r], 0x96),
-                                        _MM_PERM_CDAB);
+            __m512i b1 = philox_half(_mm512_mul_epu32(a[i], m0), b[i], k->k1[0]);
+            a[i] = philox_half(_mm512_mul_epu32(b1, m1), a1, k->k0[1]);
+            b[i] = philox_half(p0, b1, k->k1[1]);
         }
+        philox_rounds(k, 2, n, a, b);
+    } else {
+        philox_rounds(k, 0, n, a, b);
     }
     WI_UNROLL
     for (int i = 0; i < n; i++) {
