@@ -207,7 +207,7 @@ def quick_fill(tensor, dist, p0, p1, generator, p2=0.0, p3=0.0):
         return None
     _core.fill((tensor.data_ptr(), code, tensor.shape, tensor.stride()), dist, p0, p1, key, stream,
                None, None, p2, p3)
-    info.increment_version(tensor)
+    info.increment_versions((tensor,))
     return tensor
 
 
