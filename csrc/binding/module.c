@@ -794,13 +794,14 @@ static int exec_module(PyObject *m)
  * another's.
  *
  * No GIL needed (free-threaded builds): every fill but the smallest already
- * runs with the GIL released, concurrently with other fills and with set_isa/set_num_threads,
- * so the core's process-wide state never relied on the GIL -- the pool and the
- * thread count sit behind the pool's mutexes, and the kernel-table pointer is
- * one aligned word (a test switch).  What the binding does with the GIL held
- * touches only its arguments and keeps no state: shapes are read through
- * tuples (int64_seq), a DLPack capsule is claimed under its own lock
- * (claim_capsule), and NumPy arrays are only read. */
+ * runs with the GIL released, concurrently with other fills and with
+ * set_isa/set_num_threads, so the core's process-wide state never relied on
+ * the GIL -- the pool and the thread count sit behind the pool's mutexes, and
+ * the kernel-table pointer is one aligned word (a test switch).  What the
+ * binding does with the GIL held touches only its arguments and keeps no
+ * state: shapes are read through tuples (int64_seq), a DLPack capsule is
+ * claimed under its own lock (claim_capsule), and NumPy arrays are only
+ * read. */
 static PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
 #ifdef Py_mod_multiple_interpreters

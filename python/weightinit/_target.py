@@ -194,17 +194,11 @@ def quick_fill(tensor, dist, p0, p1, generator, p2=0.0, p3=0.0):
     code = info.codes.get(tensor.dtype)
     if code is None:
         return None
-    if generator is None:
-        _core.check(dist, p0, p1, code, p2, p3)
-        key, stream = cpu_key(), 0
-    elif type(generator) is Generator:
-        _core.check(dist, p0, p1, code, p2, p3)
-        key, stream = generator._draw()
-    elif type(generator) is info.torch.Generator and generator.device.type == "cpu":
-        _core.check(dist, p0, p1, code, p2, p3)
-        key, stream = cpu_key(generator), 0
-    else:
+    from_torch = generator is None or (type(generator) is info.torch.Generator and generator.device.type == "cpu")
+    if not from_torch and type(generator) is not Generator:
         return None
+    _core.check(dist, p0, p1, code, p2, p3)  # before the draw: a refused call leaves the generator alone
+    key, stream = (cpu_key(generator), 0) if from_torch else generator._draw()
     _core.fill((tensor.data_ptr(), code, tensor.shape, tensor.stride()), dist, p0, p1, key, stream,
                None, None, p2, p3)
     info.increment_versions((tensor,))
