@@ -282,12 +282,13 @@ def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = No
     g = orthogonal_gain(gain, C10_FLOAT[str(view.dtype)[6:]], full)
     tall = rows >= cols
     # M, the matrix factorised (A, or A^T when wide), is laid out column-major
-    # as LAPACK reads it, so geqrf's copy of it is a straight one.  geqrf then
-    # householder_product (orgqr) are torch.linalg.qr's own two LAPACK calls,
-    # with the same Q, without the R it builds (a triu) and Q's extra copy.
+    # as LAPACK reads it, so geqrf and then householder_product (orgqr),
+    # torch.linalg.qr's own two LAPACK calls, run in its memory: the same Q
+    # without the copy of M, the R torch.linalg.qr builds (a triu) and Q's copy.
     a = torch.empty((cols, rows), dtype=dtype).T if tall else torch.empty((rows, cols), dtype=dtype)
     fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
-    h, tau = torch.geqrf(a if tall else a.T)
+    m = a if tall else a.T
+    h, tau = torch.geqrf(m, out=(m, torch.empty(min(rows, cols), dtype=dtype)))
     scale = _column_scale(h, g, torch.ones_like)  # h's diagonal is R's
     q = torch.linalg.householder_product(h, tau, out=h)
     with torch.no_grad():
