@@ -103,6 +103,39 @@ def test_known_answers_of_each_key_source(seed, every_path):
             (isa, threads)
 
 
+# torch.manual_seed(seed) (or a torch.Generator of that seed) fixes the key: the
+# first key drawn, the SHA-256 prefix of a float32 uniform_(-1/8, 1/8) on 64
+# elements then a float64 normal_(0.5, 2) on (3, 5) from torch's default
+# generator, torch's next randint(0, 2**62) after both, and the same uniform_
+# with a torch.Generator and that generator's next randint: the key is one draw,
+# and it advances the generator by exactly that draw.
+TORCH_KEYS = {
+    0: (900450186894289455, "8f0bef0e9e59c269", "0634ca48e3610a2d", 1895649597198586619,
+        "35cfc404d7ed451c", 3969543146641149120),
+    2024: (1623581238383398394, "9848b00d2d6d6bf2", "6c58ead54587a2c0", 3470791090525271588,
+           "2c27e3c6e918b344", 3672908012959206016),
+}
+
+
+def _sha16(t):
+    return hashlib.sha256(t.numpy().tobytes()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("seed", sorted(TORCH_KEYS))
+def test_known_keys_and_fills_of_torch_seeds(seed):
+    key, uniform, normal, after, gen_uniform, gen_after = TORCH_KEYS[seed]
+    torch.manual_seed(seed)
+    assert wi._random._torch_draw(torch, torch.default_generator) == key
+    torch.manual_seed(seed)
+    t, n = torch.empty(64), torch.empty(3, 5, dtype=torch.float64)
+    wi.uniform_(t, -0.125, 0.125)
+    wi.normal_(n, 0.5, 2.0)
+    assert (_sha16(t), _sha16(n), torch.randint(0, 2**62, (1,)).item()) == (uniform, normal, after)
+    g = torch.Generator().manual_seed(seed)
+    u = wi.uniform_(torch.empty(64), generator=g)
+    assert (_sha16(u), torch.randint(0, 2**62, (1,), generator=g).item()) == (gen_uniform, gen_after)
+
+
 # Generator(seed).fork(name): the key materialize gives the tensor named
 # `name` (SHA-256, README "Sharded and pipeline-parallel models").
 FORK_KAT = [

@@ -417,6 +417,45 @@ def test_orthogonal_is_the_sign_fixed_qr_of_the_normal_fill(shape):
     assert np.all(np.diag(r) > 0) and np.allclose(np.tril(r, -1), 0, atol=1e-12)
 
 
+def _orthogonal_twin(shape, dtype, gain, key_source):
+    """orthogonal_ of a torch tensor spelt out: the row-major Gaussian matrix
+    normal_ fills, torch.linalg.qr of it (of its transpose when wide), the
+    columns of Q times gain * sign(diag R), rounded to ``dtype``."""
+    rows, cols = shape[0], math.prod(shape[1:])
+    qr_dtype = torch.float64 if rows * cols * min(rows, cols) <= 1 << 21 or dtype == torch.float64 else torch.float32
+    a = wi.normal_(torch.empty(rows, cols, dtype=qr_dtype), generator=key_source())
+    q, r = torch.linalg.qr(a.T if rows < cols else a)
+    d = r.diagonal()
+    s = torch.ones_like(d)
+    s[d < 0] = -1
+    q *= s * gain
+    return (q.T if rows < cols else q).reshape(shape).to(dtype)
+
+
+@pytest.mark.parametrize("shape,dtype", [((200, 200), torch.float32), ((300, 170), torch.float32),
+                                         ((170, 300), torch.float32), ((170, 300), torch.bfloat16),
+                                         ((40, 5, 7), torch.float32), ((30, 200), torch.float64),
+                                         ((160, 10, 3), torch.float16)])
+def test_orthogonal_is_bit_for_bit_its_twin(shape, dtype):
+    """The torch path's layout of the Gaussian matrix, its LAPACK calls and its
+    fused scaling change no bit of torch.linalg.qr's result, on contiguous
+    tensors, views, Parameters and Blocks."""
+    for gain in (1.0, 1.7):
+        expect = _orthogonal_twin(shape, dtype, gain, lambda: wi.Generator(8))
+        assert same_bits(wi.orthogonal_(torch.empty(shape, dtype=dtype), gain, wi.Generator(8)), expect)
+        torch.manual_seed(8)
+        assert same_bits(wi.orthogonal_(torch.empty(shape, dtype=dtype), gain), _orthogonal_twin(
+            shape, dtype, gain, lambda: torch.Generator().manual_seed(8)))
+    view = torch.empty(shape[::-1], dtype=dtype).permute(*range(len(shape) - 1, -1, -1))
+    p = torch.nn.Parameter(torch.empty(shape, dtype=dtype))
+    for t in (view, p):
+        wi.orthogonal_(t, 0.5, wi.Generator(8))
+        assert same_bits(t.detach(), _orthogonal_twin(shape, dtype, 0.5, lambda: wi.Generator(8)))
+    part = torch.empty((shape[0] // 2,) + shape[1:], dtype=dtype)
+    wi.orthogonal_(wi.block(part, shape, (1,) + (0,) * (len(shape) - 1)), generator=wi.Generator(8))
+    assert same_bits(part, _orthogonal_twin(shape, dtype, 1.0, lambda: wi.Generator(8))[1:1 + shape[0] // 2])
+
+
 def test_orthogonal_has_no_sign_bias():
     """A column of an n x n Haar matrix is uniform on the sphere, so each
     entry x has (x + 1) / 2 ~ Beta((n - 1) / 2, (n - 1) / 2): uniform on

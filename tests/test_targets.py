@@ -1,7 +1,8 @@
 """What can be filled and what is refused: refusals leave the target
 byte-for-byte unchanged; autograd sees the in-place change as it does for
 torch.nn.init; DLPack, Parameters, subclasses, meta tensors; the GIL is
-released; importing weightinit does not import torch."""
+released; importing weightinit does not import torch; the quick path of plain
+CPU tensors (_target.quick_fill) does what the general path does."""
 
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import torch
 import torch.nn.init as tinit
 
 import weightinit as wi
+from weightinit import _target
 from conftest import DL, bits
 
 RANDOM = [("uniform_", {}), ("normal_", {}), ("xavier_uniform_", {}), ("xavier_normal_", {}),
@@ -241,3 +243,98 @@ def test_isa_selection():
     assert "scalar" in wi.available_isas()
     with pytest.raises(ValueError):
         wi.set_isa("no-such-isa")
+
+
+def _quick_cases():
+    """(name, kwargs, make tensor, make generator) for fills _target.quick_fill takes."""
+    made = {"f32": lambda: torch.empty(7, 9), "bf16": lambda: torch.empty(4, 16, dtype=torch.bfloat16),
+            "f16": lambda: torch.empty(3, 40, dtype=torch.float16),
+            "f64 transposed": lambda: torch.empty(9, 7, dtype=torch.float64).t(),
+            "f32 sliced": lambda: torch.empty(8, 20)[1::2, 3:],
+            "parameter": lambda: torch.nn.Parameter(torch.empty(5, 6)),
+            "zero elements": lambda: torch.empty(0, 4)}
+    gens = {"default": lambda: None, "torch": lambda: torch.Generator().manual_seed(5),
+            "weightinit": lambda: wi.Generator(5)}
+    fills = [("uniform_", {"a": -0.5, "b": 2.0}), ("normal_", {"mean": 1.0, "std": 3.0}),
+             ("trunc_normal_", {"std": 0.02}), ("xavier_uniform_", {}), ("kaiming_normal_", {})]
+    return [pytest.param(name, kw, make, gen, id=f"{name}-{kind}-{g}")
+            for name, kw in fills for kind, make in made.items() for g, gen in gens.items()
+            if not (kind == "zero elements" and name.startswith(("xavier", "kaiming")))]
+
+
+def _run(name, kw, make, gen, general):
+    """Fill a fresh tensor, by quick_fill or (with an observer) by the general path:
+    the bits, the version bumps, the generator's state after."""
+    observer = lambda *args: None
+    if general:
+        _target.observers.append(observer)
+    try:
+        torch.manual_seed(11)
+        t, g = make(), gen()
+        before = t._version
+        out = getattr(wi, name)(t, **kw, generator=g)
+        state = (torch.random.get_rng_state() if g is None else
+                 g.get_state() if isinstance(g, torch.Generator) else torch.tensor(g.get_state()))
+        return out is t, bits(t.detach()), t._version - before, state
+    finally:
+        if general:
+            _target.observers.remove(observer)
+
+
+@pytest.mark.parametrize("name,kw,make,gen", _quick_cases())
+def test_the_quick_path_is_the_general_path(name, kw, make, gen):
+    quick, general = _run(name, kw, make, gen, False), _run(name, kw, make, gen, True)
+    assert quick[0] and general[0]
+    assert np.array_equal(quick[1], general[1])
+    assert quick[2] == general[2] == 1
+    assert torch.equal(quick[3], general[3])
+
+
+def test_quick_fill_takes_the_common_case_only():
+    torch_gen, wi_gen = torch.Generator(), wi.Generator(1)
+    for t, gen in [(torch.empty(4), None), (torch.empty(4, dtype=torch.bfloat16), torch_gen),
+                   (torch.nn.Parameter(torch.empty(2, 3)), wi_gen), (torch.empty(6, 2).t(), None)]:
+        assert _target.quick_fill(t, wi._core.UNIFORM, 0.0, 1.0, gen) is t
+    with torch.inference_mode():
+        inference = torch.empty(4)
+    declined = [
+        (torch.empty(4, device="meta"), 0.0, 1.0, None),
+        (torch.empty(4, dtype=torch.complex64), 0.0, 1.0, None),
+        (torch.empty(4, dtype=torch.int32), 0.0, 1.0, None),
+        (torch._neg_view(torch.empty(4)), 0.0, 1.0, None),
+        (inference, 0.0, 1.0, None),
+        (torch.empty(4).to_sparse(), 0.0, 1.0, None),
+        (np.empty(4, np.float32), 0.0, 1.0, None),
+        (torch.empty(4), 0, 1.0, None),  # an int parameter: torch's parser converts it
+        (torch.empty(4), 0.0, 1.0, np.random.default_rng(0)),
+        (torch.empty(4), 0.0, 1.0, "not a generator"),
+    ]
+    for t, p0, p1, gen in declined:
+        assert _target.quick_fill(t, wi._core.UNIFORM, p0, p1, gen) is None
+    _target.observers.append(print)
+    try:
+        assert _target.quick_fill(torch.empty(4), wi._core.UNIFORM, 0.0, 1.0, None) is None
+    finally:
+        _target.observers.remove(print)
+
+
+@pytest.mark.parametrize("name,kw", [("uniform_", {"a": 2.0, "b": 1.0}), ("uniform_", {"a": -1e300, "b": 0.0}),
+                                     ("normal_", {"std": -1.0})])
+def test_the_quick_path_raises_before_drawing(name, kw):
+    messages = []
+    for general in (False, True):
+        observer = lambda *args: None
+        if general:
+            _target.observers.append(observer)
+        try:
+            torch.manual_seed(3)
+            t = torch.zeros(5)
+            with pytest.raises(RuntimeError) as e:
+                getattr(wi, name)(t, **kw)
+            messages.append(str(e.value))
+            assert torch.equal(t, torch.zeros(5))
+            assert torch.equal(torch.random.get_rng_state(), torch.manual_seed(3).get_state())
+        finally:
+            if general:
+                _target.observers.remove(observer)
+    assert messages[0] == messages[1]

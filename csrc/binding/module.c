@@ -133,12 +133,14 @@ static void raise_status(wi_status st, const wi_spec *spec, wi_dtype dtype)
 
 /* --------------------------------------------------------------- targets */
 
-/* Read through a tuple (torch.Size and lists are copied into one, as
- * PySequence_Fast would copy torch.Size): without the GIL another thread
- * could resize a list while its items are read. */
+/* Read through a tuple: without the GIL another thread could resize a list
+ * while its items are read, so lists and other sequences are copied into
+ * one.  A tuple subclass that iterates as a tuple (torch.Size) is read as it
+ * is: its items cannot change, and copying it costs more than reading it. */
 static int int64_seq(PyObject *seq, int64_t *out, const char *what)
 {
-    PyObject *tup = PySequence_Tuple(seq);
+    PyObject *tup = PyTuple_Check(seq) && Py_TYPE(seq)->tp_iter == PyTuple_Type.tp_iter ? Py_NewRef(seq)
+                                                                                       : PySequence_Tuple(seq);
     int n = -1;
 
     if (!tup)
@@ -392,6 +394,19 @@ static int as_u64(PyObject *o, uint64_t *out)
     return 0;
 }
 
+/* Fills of fewer elements than this keep the GIL: releasing and taking it
+ * back costs more than writing them (NumPy's loops hold it below 500). */
+#define WI_GIL_MIN_ELEMS 4096
+
+static int small_fill(const wi_view *v)
+{
+    int64_t n = 1;
+    for (int d = 0; d < v->ndim; d++)
+        if (v->shape[d] < 0 || __builtin_mul_overflow(n, v->shape[d], &n) || n >= WI_GIL_MIN_ELEMS)
+            return 0;
+    return 1;
+}
+
 PyDoc_STRVAR(fill_doc,
 "fill(tensor, dist, p0, p1, key, stream, full_shape=None, offset=None, p2=0, p3=0)\n--\n\n"
 "Fill `tensor` in place: a numpy.ndarray, a DLPack capsule or a raw view\n"
@@ -401,7 +416,8 @@ PyDoc_STRVAR(fill_doc,
 "(p0=mean, p1=std, p2=a, p3=b).  With full_shape\n"
 "and offset, `tensor` is that block of a larger logical tensor and gets the\n"
 "values the block gets when the whole tensor is filled.  The GIL is released\n"
-"while filling; nothing is written if any check fails.");
+"while filling (but for fills of under 4096 elements); nothing is written if\n"
+"any check fails.");
 
 static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -454,9 +470,13 @@ static PyObject *py_fill(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         region.offset = off;
         has_region = 1;
     }
-    Py_BEGIN_ALLOW_THREADS
-    st = wi_fill(&t.view, has_region ? &region : NULL, &spec);
-    Py_END_ALLOW_THREADS
+    if (small_fill(&t.view)) {
+        st = wi_fill(&t.view, has_region ? &region : NULL, &spec);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        st = wi_fill(&t.view, has_region ? &region : NULL, &spec);
+        Py_END_ALLOW_THREADS
+    }
     if (st != WI_OK) {
         raise_status(st, &spec, t.view.dtype);
         goto done;
@@ -781,14 +801,15 @@ static int exec_module(PyObject *m)
  * per process, so set_isa or set_num_threads in one interpreter would change
  * another's.
  *
- * No GIL needed (free-threaded builds): every fill already runs with the GIL
- * released, concurrently with other fills and with set_isa/set_num_threads,
- * so the core's process-wide state never relied on the GIL -- the pool and the
- * thread count sit behind the pool's mutexes, and the kernel-table pointer is
- * one aligned word (a test switch).  What the binding does with the GIL held
- * touches only its arguments and keeps no state: shapes are read through
- * tuples (int64_seq), a DLPack capsule is claimed under its own lock
- * (claim_capsule), and NumPy arrays are only read. */
+ * No GIL needed (free-threaded builds): every fill but the smallest already
+ * runs with the GIL released, concurrently with other fills and with
+ * set_isa/set_num_threads, so the core's process-wide state never relied on
+ * the GIL -- the pool and the thread count sit behind the pool's mutexes, and
+ * the kernel-table pointer is one aligned word (a test switch).  What the
+ * binding does with the GIL held touches only its arguments and keeps no
+ * state: shapes are read through tuples (int64_seq), a DLPack capsule is
+ * claimed under its own lock (claim_capsule), and NumPy arrays are only
+ * read. */
 static PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
 #ifdef Py_mod_multiple_interpreters

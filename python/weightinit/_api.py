@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _core
 from ._frameworks import nn_init, torch_info
-from ._target import Block, fill, observe, observers, torch_fallback
+from ._target import Block, fill, observe, observers, quick_fill, torch_fallback
 from ._torch_compat import C10_REAL, fill_value, float_args, refuse_numpy_dtype
 from ._typing import FanMode, Fillable, GeneratorLike, NonlinearityType, T
 
@@ -85,6 +85,8 @@ def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: GeneratorLike
         >>> w = torch.empty(3, 5)
         >>> weightinit.uniform_(w)
     """
+    if quick_fill(tensor, _core.UNIFORM, a, b, generator) is not None:
+        return tensor
     if torch_fallback(tensor, sharded=True):
         return nn_init().uniform_(tensor, a, b, generator)
     a, b = float_args("uniform_", generator, (a, "from", 1), (b, "to", 2))
@@ -104,6 +106,8 @@ def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: Generator
         >>> w = torch.empty(3, 5)
         >>> weightinit.normal_(w)
     """
+    if quick_fill(tensor, _core.NORMAL, mean, std, generator) is not None:
+        return tensor
     if torch_fallback(tensor, sharded=True):
         return nn_init().normal_(tensor, mean, std, generator)
     mean, std = float_args("normal_", generator, (mean, "mean", 1), (std, "std", 2))

@@ -71,10 +71,9 @@ class TorchInfo:
                       torch.float32: _core.F32, torch.float64: _core.F64}
         self.complex = {torch.complex64, torch.complex128}
         self.strided = torch.strided
-        # torch.autograd.graph.increment_version without its Python wrapper
-        raw = getattr(torch._C, "_increment_version", None)
-        self.increment_version = ((lambda t: raw((t,))) if raw is not None
-                                  else torch.autograd.graph.increment_version)
+        # torch.autograd.graph.increment_version of a tuple of tensors, without its Python wrapper
+        self.increment_versions = getattr(torch._C, "_increment_version", torch.autograd.graph.increment_version)
+        self.increment_version = lambda t: self.increment_versions((t,))
         self.plain = {}  # class -> True when torch's overrides do not apply to it
         init = torch.nn.init
         # the originals, by identity; names a torch version lacks are left out

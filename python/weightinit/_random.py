@@ -156,22 +156,38 @@ def seed() -> int:
 _tls = threading.local()
 
 
-def _torch_draw(torch, gen):
-    # One 63-bit draw from the torch generator: it advances the generator, so
-    # later torch and weightinit calls see fresh values.
-    if gen is not torch.default_generator and gen.device.type != "cpu":  # e.g. CUDA: draw there
-        return torch.empty((), dtype=torch.int64, device=gen.device).random_(generator=gen).item()
-    key = getattr(_tls, "key", None)
-    if key is None:
-        with torch.inference_mode(False):
-            t = torch.empty((), dtype=torch.int64)
-        key = _tls.key = (t, t.numpy())  # read through NumPy: cheaper than .item()
-    t, value = key
-    if gen is torch.default_generator:
-        t.random_()  # the same draw; the argument parser is faster without the keyword
+def _key_tensor():
+    """This thread's int64 scalar that torch draws keys into, and a NumPy
+    view of it (reading through NumPy is cheaper than ``.item()``)."""
+    torch = sys.modules["torch"]
+    with torch.inference_mode(False):
+        t = torch.empty((), dtype=torch.int64)
+    key = _tls.key = (t, t.numpy())
+    return key
+
+
+def cpu_key(gen=None):
+    """One 63-bit draw from torch's default generator (``gen`` None) or from
+    the CPU torch.Generator ``gen``: it advances the generator, so later torch
+    and weightinit calls see fresh values."""
+    try:
+        t, value = _tls.key
+    except AttributeError:
+        t, value = _key_tensor()
+    if gen is None:
+        t.random_()  # the default generator's draw; the argument parser is faster without the keyword
     else:
         t.random_(generator=gen)
-    return int(value)
+    return value.item()
+
+
+def _torch_draw(torch, gen):
+    """cpu_key's draw from any torch.Generator (one on another device draws there)."""
+    if gen is torch.default_generator:
+        return cpu_key()
+    if gen.device.type != "cpu":  # e.g. CUDA: draw there
+        return torch.empty((), dtype=torch.int64, device=gen.device).random_(generator=gen).item()
+    return cpu_key(gen)
 
 
 def _check_generator(generator, fname):

@@ -6,8 +6,8 @@ other functions; the structure on top of them is computed with NumPy or
 torch:
 
 * orthogonal_: a Gaussian matrix filled by the core, QR-factorised by LAPACK
-  (torch.linalg.qr for torch tensors, numpy.linalg.qr for everything else),
-  signs fixed so that the result is Haar-distributed.
+  (torch.linalg.qr's geqrf and orgqr for torch tensors, numpy.linalg.qr for
+  everything else), signs fixed so that the result is Haar-distributed.
 * sparse_: normal values filled by the core; the zero pattern comes from a
   second key drawn from the same generator, so a seed fixes both.
 * eye_, dirac_: exact 0/1 patterns.
@@ -200,7 +200,8 @@ _SIGN_MESSAGE = ("Unlike NumPy, torch.sign is not intended to support complex nu
 
 
 def _column_scale(r, gain, ones_like):
-    """gain * sign(R[j, j]) per column j of Q (+gain for a zero).  LAPACK's
+    """gain * sign(R[j, j]) per column j of Q (+gain for a zero); ``r`` is R or
+    anything with R's diagonal (geqrf's output).  LAPACK's
     Householder QR leaves the signs of diag(R), hence of Q's columns, tied to
     the data; making diag(R) positive makes Q Haar-distributed (Mezzadri 2007)."""
     d = r.diagonal()
@@ -227,7 +228,8 @@ def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = No
     (Haar) distributed.
 
     The QR runs in LAPACK: ``numpy.linalg.qr`` (float64) for NumPy arrays
-    and DLPack objects; ``torch.linalg.qr`` for torch tensors, in float64
+    and DLPack objects; ``torch.linalg.qr``'s (``torch.geqrf`` then
+    ``torch.linalg.householder_product``) for torch tensors, in float64
     for float64 tensors and for small matrices (rows * cols * min(rows, cols)
     up to 2**21, e.g. 128 x 128), in float32 otherwise (float16 and bfloat16
     included: torch's own orthogonal_ refuses those).  The result is then
@@ -278,13 +280,26 @@ def orthogonal_(tensor: T, gain: float = 1, generator: GeneratorLike | None = No
     small = rows * cols * min(rows, cols) <= _SMALL_QR
     dtype = torch.float64 if small or view.dtype == torch.float64 else torch.float32
     g = orthogonal_gain(gain, C10_FLOAT[str(view.dtype)[6:]], full)
-    a = torch.empty((rows, cols), dtype=dtype)
+    tall = rows >= cols
+    # M, the matrix factorised (A, or A^T when wide), is laid out column-major
+    # as LAPACK reads it, so geqrf and then householder_product (orgqr),
+    # torch.linalg.qr's own two LAPACK calls, run in its memory: the same Q
+    # without the copy of M, the R torch.linalg.qr builds (a triu) and Q's copy.
+    a = torch.empty((cols, rows), dtype=dtype).T if tall else torch.empty((rows, cols), dtype=dtype)
     fill(a, _core.NORMAL, 0.0, 1.0, generator, "normal_")
-    q, r = torch.linalg.qr(a.T if rows < cols else a)
-    q *= _column_scale(r, g, torch.ones_like)
-    w = q.T if rows < cols else q
+    m = a if tall else a.T
+    h, tau = torch.geqrf(m, out=(m, torch.empty(min(rows, cols), dtype=dtype)))
+    scale = _column_scale(h, g, torch.ones_like)  # h's diagonal is R's
+    q = torch.linalg.householder_product(h, tau, out=h)
     with torch.no_grad():
-        view.copy_(_local(w.reshape(full), view, offset))
+        if not tall and offset is None and view.dtype == dtype and view.is_contiguous():
+            # Q^T is laid out as the tensor: the sign fix, the gain and the copy in one pass
+            # (when tall, torch's copy_ transposes faster than its mul would)
+            torch.mul(q, scale, out=view.view(rows, cols).T)
+        else:
+            q *= scale
+            w = q if tall else q.T
+            view.copy_(_local(w.reshape(full), view, offset))
     return tensor
 
 

@@ -29,11 +29,11 @@ import numpy as np
 
 from . import _core, _frameworks
 from ._frameworks import NP_CODES, NP_COMPLEX, torch_info
-from ._random import draw
+from ._random import Generator, cpu_key, draw
 from ._torch_compat import ARG_NAMES, empty_noop, float_args, numpy_dtype_error, type_name
 from ._typing import Array
 
-__all__ = ["Block", "block", "fill", "keyed", "torch_fallback", "numpy_view", "observers", "observe"]
+__all__ = ["Block", "block", "fill", "quick_fill", "keyed", "torch_fallback", "numpy_view", "observers", "observe"]
 
 
 class Block:
@@ -177,10 +177,40 @@ def _key(dist, generator, torch, target):
     return (0, 0) if dist == _core.CONSTANT else draw(keyed(target, generator), torch)
 
 
+def quick_fill(tensor, dist, p0, p1, generator, p2=0.0, p3=0.0):
+    """fill() of a random distribution in the common case, with as few frames
+    and torch attribute reads as it takes: a CPU tensor of a plain class, strided,
+    of a real float dtype, neither a negative view nor an inference tensor;
+    float parameters; generator None, a CPU torch.Generator or a weightinit
+    Generator; no observer and no materialize hook.  Then it raises, draws and
+    writes exactly what fill() (and torch_fallback before it) would; otherwise it
+    returns None having done nothing, and the caller takes the general path."""
+    info = _frameworks._info
+    if (info is None or info.plain.get(type(tensor)) is not True or type(p0) is not float
+            or type(p1) is not float or observers or name_key is not None or _force_staging):
+        return None
+    if not tensor.is_cpu or tensor.layout is not info.strided or tensor.is_neg() or tensor.is_inference():
+        return None
+    code = info.codes.get(tensor.dtype)
+    if code is None:
+        return None
+    from_torch = generator is None or (type(generator) is info.torch.Generator and generator.device.type == "cpu")
+    if not from_torch and type(generator) is not Generator:
+        return None
+    _core.check(dist, p0, p1, code, p2, p3)  # before the draw: a refused call leaves the generator alone
+    key, stream = (cpu_key(generator), 0) if from_torch else generator._draw()
+    _core.fill((tensor.data_ptr(), code, tensor.shape, tensor.stride()), dist, p0, p1, key, stream,
+               None, None, p2, p3)
+    info.increment_versions((tensor,))
+    return tensor
+
+
 def fill(tensor, dist, p0, p1, generator, fname, p2=0.0, p3=0.0):
     """Fill ``tensor`` (ndarray, CPU torch tensor, __dlpack__ object, Block of
     one, or sharded DTensor) with UNIFORM(p0, p1), NORMAL(p0, p1), CONSTANT(p0)
     or TRUNC_NORMAL(mean p0, std p1, a p2, b p3); returns it."""
+    if dist != _core.CONSTANT and quick_fill(tensor, dist, p0, p1, generator, p2, p3) is not None:
+        return tensor
     sharded = None
     if dist != _core.CONSTANT:
         # parameters derived in xavier_*/kaiming_* meet torch's argument parser here
