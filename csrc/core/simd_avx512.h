@@ -11,8 +11,8 @@
  * A round is a dependent chain of ~7 cycles, so WI_INFLIGHT groups run
  * interleaved.  Where zmm multiplies issue twice per cycle, 8 groups reach
  * ~94 % of the issue bound (issue 12); on this project's Zen 5 machines they
- * issue once per cycle (as do zmm FMAs), Philox peaks at ~3.3 G words/s per
- * core, and 4 groups do as well as 8 (tools/ceiling.py measures both).
+ * issue once per cycle (as do zmm FMAs), and Philox peaks at 3.65 G words/s
+ * per core with 8 groups, 3.4 G with 4 (tools/ceiling.py measures both).
  *
  * With WI_AVX512_BF16 (kernels_avx512bf16.c, built with -mavx512bf16)
  * bfloat16 groups are rounded by VCVTNE2PS2BF16, which equals
@@ -83,8 +83,9 @@ static WI_ALWAYS_INLINE void philox_rounds(const wi_keys *k, int from, int n, __
  * c2, c3, so round 0's P1 is one vector; when the blocks also share the
  * counter's high word c1 (all but a batch crossing block 2^32), round 0
  * leaves one A for them all, and round 1's P0 is one vector too.  The same
- * rounds, with 8 of a group's 60 operations done once per batch: +10 % for
- * uniform fills on Zen 5, where a zmm multiply issues once per cycle. */
+ * rounds, with 4 of a group's 60 operations (2 of its 20 multiplies) done
+ * once per batch: +10 % for uniform fills on Zen 5, where a zmm multiply
+ * issues once per cycle. */
 static WI_ALWAYS_INLINE void philox(const wi_keys *k, uint64_t g, int n, vu xw[][WI_VPG32], vu yw[][WI_VPG32])
 {
     const __m512i m0 = _mm512_set1_epi64(WI_PHILOX_M0), m1 = _mm512_set1_epi64(WI_PHILOX_M1);
