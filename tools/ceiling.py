@@ -11,8 +11,9 @@
 
 These say what a path can reach before memory is involved; the project's
 benchmark (python -m weightinit.bench) says what it reaches against torch
-and a memset.  Needs a C compiler (cc, or $CC) and the source tree; the
-core is built the way the native tests build it (tests/native_build.py).
+and a memset.  Needs a C compiler (cc, or $CC), the source tree, and
+weightinit importable (it names the paths this CPU runs); the core is built
+the way the native tests build it (tests/native_build.py).
 """
 
 import argparse
