@@ -372,6 +372,18 @@ static __attribute__((noinline)) void philox_one(const wi_keys *k, uint64_t g, v
     philox(k, g, 1, xw, yw);
 }
 
+/* Streaming stores into memory in 4 KiB pages miss the TLB once a page; on
+ * a VM's nested page tables the walk stalls the stores behind it, which cost
+ * 64 Mi-element fills 10-15 % on one Zen 5 core (as much as 2 MiB pages gain).
+ * A prefetch into the page two ahead starts that walk early, for 64 bytes
+ * read per 4 KiB written.  Prefetches never fault, past the end included. */
+#define WI_TLB_AHEAD 8192
+
+static WI_ALWAYS_INLINE void warm_tlb(const void *at)
+{
+    __builtin_prefetch((const void *)(((uintptr_t)at + WI_TLB_AHEAD) & ~(uintptr_t)4095), 0, 0);
+}
+
 /* `count` whole groups from group `group`: WI_INFLIGHT groups' Philox words
  * at a time (independent chains hide the round latency), then their values;
  * leftover groups one at a time.  Streaming stores need a 64-byte aligned
@@ -386,6 +398,8 @@ static __attribute__((noinline)) void philox_one(const wi_keys *k, uint64_t g, v
         keys_init(&k, p);                                                                      \
         for (; i + WI_INFLIGHT <= count; i += WI_INFLIGHT) {                                   \
             vu xw[WI_INFLIGHT][VPG32], yw[WI_INFLIGHT][VPG32];                                 \
+            if (nt)                                                                            \
+                warm_tlb(o + i * (GLEN));                                                      \
             philox_batch(&k, group + i, xw, yw);                                               \
             for (int j = 0; j < WI_INFLIGHT; j++) {                                            \
                 VT v[NV];                                                                      \
