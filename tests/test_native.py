@@ -188,3 +188,19 @@ def test_ceiling_tool_measures_raw_philox(tmp_path):
         sys.path.pop(0)
     [(path, n, rate)] = ceiling.philox_rates(["scalar"], tmp_path)
     assert (path, n) == ("scalar", 1) and rate > 1e6
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the out-of-cache ceiling uses madvise")
+def test_ceiling_tool_compares_the_tlb_prefetch(tmp_path):
+    """tools/ceiling.py's out-of-cache section builds the core with and
+    without the kernels' TLB prefetch and reports both, per thread count and
+    page size (the figures quoted in README's Speed section)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    try:
+        import ceiling
+    finally:
+        sys.path.pop(0)
+    rows = ceiling.big_fill_rates(tmp_path, rounds=2)
+    assert [(t, p, d) for t, p, d, *_ in rows] == [
+        (t, p, d) for t in (1, 2) for p in ("4k", "2m") for d in ("uniform_", "normal_")]
+    assert all(min(on, off, ratio, q1, q3) > 0.01 for _, _, _, on, off, ratio, (q1, q3) in rows)

@@ -1,4 +1,4 @@
-"""Compute ceilings of this CPU for the kernels, measured in C on one core:
+"""Ceilings of this CPU for the kernels, measured in C (one core unless said):
 
   python tools/ceiling.py [--json FILE]
 
@@ -7,7 +7,13 @@
 2. raw Philox words per second through each path's primitive, by groups in
    flight (ceiling/philox_rate.c, one build per path and count);
 3. each path's in-cache fill rate through wi_fill, per distribution and
-   dtype (ceiling/fill_rate.c, linked against the core).
+   dtype (ceiling/fill_rate.c, linked against the core);
+4. the default path's out-of-cache rate (64 Mi float32 elements, 1 and 2
+   threads) in 4 KiB and in 2 MiB pages, with the kernels' TLB prefetch and
+   with a core built without it (ceiling/big_fill.c, Linux only): the two
+   builds run back to back in each round, and the median of the rounds'
+   ratios is reported, since a shared machine's memory bandwidth moves by
+   tens of percent between runs.
 
 These say what a path can reach before memory is involved; the project's
 benchmark (python -m weightinit.bench) says what it reaches against torch
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,6 +89,38 @@ def fill_rates(paths, tmp):
     return [(p, d, t, float(r)) for p, d, t, r in (line.split("\t") for line in out.splitlines())]
 
 
+def big_fill_rates(tmp, rounds=10):
+    """[(threads, pages, dist, median with prefetch, median without, median
+    of the rounds' ratios, its quartiles)], G elements/s per thread.  Each
+    round runs the two builds back to back, in alternating order, so that
+    the ratio of a round sees one state of a shared machine."""
+    exes = {}
+    for prefetch, flags in (("on", []), ("off", ["-DWI_TLB_AHEAD=0"])):
+        d = Path(tmp) / f"big_{prefetch}"
+        d.mkdir()
+        exes[prefetch] = native_build.build(CC, ["-O2", *flags], [HERE / "big_fill.c"], d / "big_fill", d)
+    # the 4 KiB case: the core must not advise huge pages on the range either
+    env = {**os.environ, "WEIGHTINIT_HUGEPAGES": "0"}
+    rows = []
+    for threads in (1, 2):
+        for pages in ("4k", "2m"):
+            rates = {"on": {}, "off": {}}
+            for r in range(rounds):
+                for prefetch in ("on", "off") if r % 2 == 0 else ("off", "on"):
+                    out = subprocess.run([exes[prefetch], str(threads), "1" if pages == "2m" else "0"],
+                                         capture_output=True, text=True, check=True, env=env).stdout
+                    for dist, rate in (line.split("\t") for line in out.splitlines()):
+                        rates[prefetch].setdefault(dist, []).append(float(rate))
+            for dist, on in rates["on"].items():
+                off = rates["off"][dist]
+                ratios = [a / b for a, b in zip(on, off)]
+                q = statistics.quantiles(ratios, n=4)
+                rows.append((threads, pages, dist, statistics.median(on), statistics.median(off),
+                             statistics.median(ratios), (q[0], q[2])))
+            print(f"  out of cache: {threads} thread(s), {pages} pages done", file=sys.stderr)
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", help="also write the figures to this file")
@@ -102,6 +141,13 @@ def main(argv=None):
         result["fill_elements_per_s"] = [(p, d, t, r * 1e9) for p, d, t, r in fill_rates(paths, tmp)]
         for p, d, t, r in result["fill_elements_per_s"]:
             print(f"  {p:10s} {d:24s} {t:9s} {r / 1e9:6.2f}")
+        if sys.platform.startswith("linux"):
+            print("out of cache, 64 Mi float32 elements, default path, TLB prefetch on / off "
+                  "(G elements/s per thread; medians of the rounds and of their ratios):")
+            result["big_fill"] = big_fill_rates(tmp)
+            for threads, pages, dist, on, off, ratio, (q1, q3) in result["big_fill"]:
+                print(f"  {threads} thread{'s' if threads > 1 else ' '} {pages} pages {dist:9s} {on:6.2f} / {off:5.2f}"
+                      f"  ratio {ratio:.3f} (quartiles {q1:.3f}-{q3:.3f})")
     result["load_average_after"] = os.getloadavg()
     print(f"load average before {result['load_average_before'][0]:.2f}, after {result['load_average_after'][0]:.2f}")
     if args.json:

@@ -372,12 +372,16 @@ static __attribute__((noinline)) void philox_one(const wi_keys *k, uint64_t g, v
     philox(k, g, 1, xw, yw);
 }
 
-/* Streaming stores into memory in 4 KiB pages miss the TLB once a page; on
- * a VM's nested page tables the walk stalls the stores behind it, which cost
- * 64 Mi-element fills 10-15 % on one Zen 5 core (as much as 2 MiB pages gain).
- * A prefetch into the page two ahead starts that walk early, for 64 bytes
- * read per 4 KiB written.  Prefetches never fault, past the end included. */
+/* Streaming stores into memory in 4 KiB pages miss the TLB once a page, and
+ * on a VM's nested page tables the walk stalls the stores behind it.  A
+ * prefetch into the page two ahead starts that walk early, for 64 bytes read
+ * per 4 KiB written: 64 Mi-element float32 fills on Zen 5, per thread,
+ * uniform +10-13 %, normal +5 % (2 MiB pages: unchanged).  Prefetches never
+ * fault, past the end included.  tools/ceiling.py measures it against a
+ * core built with -DWI_TLB_AHEAD=0 (off). */
+#ifndef WI_TLB_AHEAD
 #define WI_TLB_AHEAD 8192
+#endif
 
 static WI_ALWAYS_INLINE void warm_tlb(const void *at)
 {
@@ -398,7 +402,7 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
         keys_init(&k, p);                                                                      \
         for (; i + WI_INFLIGHT <= count; i += WI_INFLIGHT) {                                   \
             vu xw[WI_INFLIGHT][VPG32], yw[WI_INFLIGHT][VPG32];                                 \
-            if (nt)                                                                            \
+            if (nt && WI_TLB_AHEAD)                                                            \
                 warm_tlb(o + i * (GLEN));                                                      \
             philox_batch(&k, group + i, xw, yw);                                               \
             for (int j = 0; j < WI_INFLIGHT; j++) {                                            \
