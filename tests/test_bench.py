@@ -26,6 +26,8 @@ def test_benchmark_reports_every_path(tmp_path):
         assert {(f["case"], f["isa"]) for f in rows if f["case"].startswith("weightinit.")} == {
             (f"weightinit.{name}", p) for name, _ in FILLS for p in paths}
         assert any(f["case"] == "memset fill_(0.5)" for f in rows)
+        [ref] = [f for f in rows if f["case"] == "memset fill_(0.5) before each case"]
+        assert ref["share_of_memset"] == 1.0 and ref["GB/s"] > 0
         assert all(f["speedup_vs_torch"] > 0 for f in rows if f["case"].startswith("weightinit."))
     assert {(c["case"], c["isa"]) for c in res["per_call_seconds"]} == \
         {("weightinit.uniform_", p) for p in paths} | {("torch.nn.init.uniform_", None)}

@@ -9,9 +9,12 @@ same way (``fill_(0.5)``, as float32 for both dtypes: torch's bfloat16
 ``fill_`` is slower than memory; 0.5 because some CPUs special-case zero),
 and reported as medians: GB/s, speed-up over torch.nn.init, and share of
 memset bandwidth (median memset time / median fill time; the JSON also has
-the median of the per-round ratios).  Each timed call follows an untimed
-call of the same function, so it runs in its own steady state, and the
-buffer is written many times before any timing.
+the median of the per-round ratios).  That memset is the first row,
+``memset fill_(0.5) before each case``; the row ``memset fill_(0.5)`` is the
+memset timed as a case like the others, which on a shared machine can run
+faster or slower than the reference (a third faster in one run here).  Each
+timed call follows an untimed call of the same function, so it runs in its
+own steady state, and the buffer is written many times before any timing.
 
 ``--isa`` names the kernel paths to time weightinit on (comma-separated, or
 ``all`` for every path this CPU runs; default: the one in use); torch, NumPy
@@ -54,6 +57,7 @@ FILLS = [
     ("trunc_normal_tf_", {"std": 0.02}),
 ]
 MEMSET = "memset fill_(0.5)"
+MEMSET_REFERENCE = "memset fill_(0.5) before each case"  # the shares' reference
 
 
 def _torch_equivalent(torch, name, t):
@@ -137,8 +141,10 @@ def bench_dtype(torch, dtype, elements, repeat, isas, progress=None):
             if progress:
                 progress(str(dtype)[6:], done, repeat * len(cases))
     m = statistics.median(memsets)
-    return nbytes, {key: (statistics.median(times[key]), m / statistics.median(times[key]),
-                          statistics.median(shares[key])) for key in cases}
+    med = {(MEMSET_REFERENCE, None): (m, 1.0, 1.0)}
+    med.update({key: (statistics.median(times[key]), m / statistics.median(times[key]),
+                      statistics.median(shares[key])) for key in cases})
+    return nbytes, med
 
 
 def _round_robin(cases, rounds, measure):
