@@ -15,9 +15,10 @@
    ratios is reported, since a shared machine's memory bandwidth moves by
    tens of percent between runs.
 
-These say what a path can reach before memory is involved; the project's
-benchmark (python -m weightinit.bench) says what it reaches against torch
-and a memset.  Needs a C compiler (cc, or $CC), the source tree, and
+1-3 say what a path can reach before memory is involved, 4 what the stores
+lose to memory and what the prefetch wins back; the project's benchmark
+(python -m weightinit.bench) says what a path reaches against torch and a
+memset.  Needs a C compiler (cc, or $CC), the source tree, and
 weightinit importable (it names the paths this CPU runs); the core is built
 the way the native tests build it (tests/native_build.py).
 """
