@@ -90,7 +90,7 @@ def fill_rates(paths, tmp):
     return [(p, d, t, float(r)) for p, d, t, r in (line.split("\t") for line in out.splitlines())]
 
 
-def big_fill_rates(tmp, rounds=10):
+def big_fill_rates(tmp, rounds=12):
     """[(threads, pages, dist, median with prefetch, median without, median
     of the rounds' ratios, its quartiles)], G elements/s per thread.  Each
     round runs the two builds back to back, in alternating order, so that
