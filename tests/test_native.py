@@ -178,14 +178,20 @@ def test_thread_sanitizer_catches_a_planted_race(tsan, tmp_path):
     assert r.returncode != 0 and "WARNING: ThreadSanitizer: data race" in r.stderr, r.stderr[-3000:]
 
 
-def test_ceiling_tool_measures_raw_philox(tmp_path):
-    """tools/ceiling.py (the compute ceilings quoted for issue 12) still
-    builds against the primitive headers and measures a rate."""
+def _ceiling_tool():
+    """tools/ceiling.py, imported from the source tree."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
     try:
         import ceiling
     finally:
         sys.path.pop(0)
+    return ceiling
+
+
+def test_ceiling_tool_measures_raw_philox(tmp_path):
+    """tools/ceiling.py (the compute ceilings quoted for issue 12) still
+    builds against the primitive headers and measures a rate."""
+    ceiling = _ceiling_tool()
     [(path, n, rate)] = ceiling.philox_rates(["scalar"], tmp_path)
     assert (path, n) == ("scalar", 1) and rate > 1e6
 
@@ -195,11 +201,7 @@ def test_ceiling_tool_compares_the_tlb_prefetch(tmp_path):
     """tools/ceiling.py's out-of-cache section builds the core with and
     without the kernels' TLB prefetch and reports both, per thread count and
     page size (the figures quoted in README's Speed section)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-    try:
-        import ceiling
-    finally:
-        sys.path.pop(0)
+    ceiling = _ceiling_tool()
     rows = ceiling.big_fill_rates(tmp_path, rounds=2)
     assert [(t, p, d) for t, p, d, *_ in rows] == [
         (t, p, d) for t in (1, 2) for p in ("4k", "2m") for d in ("uniform_", "normal_")]
