@@ -17,10 +17,10 @@
  *            groups g .. g+n-1 in kernels.h's layout; q_words(w, h)
  *   f32      f_set add sub mul div sqrt fma min max from_i32 from_u32 bits
  *            from_bits ge le sel neg_where
- *   u32      u_set add sub and xor xor_and srl sll sra bit
+ *   u32      u_set add sub and xor xor_and not srl sll sra bit
  *   f64      d_set add sub mul div sqrt fma min max from_u52 from_u53
  *            from_top12 bits from_bits ge le eq sel neg_where
- *   u64      q_set add sub and xor xor_and srl sll bit
+ *   u64      q_set add sub and xor xor_and not srl sll bit
  *   stores   store_f32, store_f64 (nt: streaming), store_f16_group,
  *            store_bf16_group (a group's 32 values, rounded to nearest
  *            even), store_fence
@@ -143,7 +143,7 @@ static WI_ALWAYS_INLINE vf trunc_ps(const wi_params *p, vu w)
 {
     const vf scale = f_set(0x1p-32f), half = f_set(0x1p-33f), mass = f_set(p->trunc_normal.f32.mass);
     vf u = f_fma(f_from_u32(w), scale, half);
-    vf v = f_fma(f_from_u32(u_xor(w, u_set(0xFFFFFFFFu))), scale, half);
+    vf v = f_fma(f_from_u32(u_not(w)), scale, half);
     vf lower = f_fma(u, mass, f_set(p->trunc_normal.f32.below));
     vf upper = f_fma(v, mass, f_set(p->trunc_normal.f32.above));
     mf left = f_le(lower, upper);
@@ -280,7 +280,7 @@ static WI_ALWAYS_INLINE vd trunc_pd(const wi_params *p, vq w)
 {
     const vd scale = d_set(0x1p-52), half = d_set(0.5), mass = d_set(p->trunc_normal.f64.mass);
     vd u = d_mul(d_add(d_from_u52(q_srl(w, 12)), half), scale);
-    vd v = d_mul(d_add(d_from_u52(q_srl(q_xor(w, q_set(~0ull)), 12)), half), scale);
+    vd v = d_mul(d_add(d_from_u52(q_srl(q_not(w), 12)), half), scale);
     vd lower = d_fma(u, mass, d_set(p->trunc_normal.f64.below));
     vd upper = d_fma(v, mass, d_set(p->trunc_normal.f64.above));
     md left = d_le(lower, upper);
