@@ -172,14 +172,18 @@ static WI_ALWAYS_INLINE void normal_g32(const wi_params *p, const vu *xw, const 
     normal_values32(p->normal.f32.mean, p->normal.f32.std, xw, yw, v);
 }
 
+/* trunc normal, one group function per mode (WI_TM_*), chosen once per call:
+ * NORMAL, Box-Muller values clamped to the window */
+static WI_ALWAYS_INLINE void clamped_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
+{
+    normal_values32(p->trunc_normal.f32.mean, p->trunc_normal.f32.std, xw, yw, v);
+    for (int h = 0; h < 2 * VPG32; h++)
+        v[h] = clamp_ps(p, v[h]);
+}
+
+/* F32, the inverse CDF in float32 */
 static WI_ALWAYS_INLINE void trunc_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
 {
-    if (p->trunc_normal.mode == WI_TM_NORMAL) {
-        normal_values32(p->trunc_normal.f32.mean, p->trunc_normal.f32.std, xw, yw, v);
-        for (int h = 0; h < 2 * VPG32; h++)
-            v[h] = clamp_ps(p, v[h]);
-        return;
-    }
     for (int h = 0; h < VPG32; h++) {
         v[h] = trunc_ps(p, xw[h]);
         v[VPG32 + h] = trunc_ps(p, yw[h]);
@@ -325,21 +329,26 @@ static WI_ALWAYS_INLINE void normal_g64(const wi_params *p, const vu *xw, const 
     normal_values64(p->normal.f64.mean, p->normal.f64.std, xw, yw, v);
 }
 
+/* trunc normal by mode, as for 32 lanes: NORMAL */
+static WI_ALWAYS_INLINE void clamped_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
+{
+    normal_values64(p->trunc_normal.f64.mean, p->trunc_normal.f64.std, xw, yw, v);
+    for (int h = 0; h < 2 * VPG64; h++)
+        v[h] = clamp_pd(p, v[h]);
+}
+
+/* FAR, the exponential tail */
+static WI_ALWAYS_INLINE void far_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
+{
+    for (int h = 0; h < VPG64; h++) {
+        v[h] = far_pd(p, q_words(xw, h));
+        v[VPG64 + h] = far_pd(p, q_words(yw, h));
+    }
+}
+
+/* F64, the inverse CDF in float64 */
 static WI_ALWAYS_INLINE void trunc_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
 {
-    if (p->trunc_normal.mode == WI_TM_NORMAL) {
-        normal_values64(p->trunc_normal.f64.mean, p->trunc_normal.f64.std, xw, yw, v);
-        for (int h = 0; h < 2 * VPG64; h++)
-            v[h] = clamp_pd(p, v[h]);
-        return;
-    }
-    if (p->trunc_normal.mode == WI_TM_FAR) {
-        for (int h = 0; h < VPG64; h++) {
-            v[h] = far_pd(p, q_words(xw, h));
-            v[VPG64 + h] = far_pd(p, q_words(yw, h));
-        }
-        return;
-    }
     for (int h = 0; h < VPG64; h++) {
         v[h] = trunc_pd(p, q_words(xw, h));
         v[VPG64 + h] = trunc_pd(p, q_words(yw, h));
@@ -429,7 +438,9 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
 
 WI_GROUPS_FOR_DTYPES(uniform, uniform_g32, uniform_g64)
 WI_GROUPS_FOR_DTYPES(normal, normal_g32, normal_g64)
+WI_GROUPS_FOR_DTYPES(clamped, clamped_g32, clamped_g64)
 WI_GROUPS_FOR_DTYPES(trunc, trunc_g32, trunc_g64)
+WI_GROUPS(far_f64, vd, 2 * VPG64, far_g64, double, WI_GROUP64, store_f64_group)
 
 /* ------------------------------------------------------- table entries */
 
@@ -443,34 +454,57 @@ WI_DTYPES(WI_GEN_BY_GROUPS_, uniform)
 WI_DTYPES(WI_GEN_BY_GROUPS_, normal)
 
 /* trunc normal: the float64 modes (F64, FAR) map elements as float64 does;
- * 32-bit dtypes round those values to float32, then to the dtype */
+ * 32-bit dtypes round those values to float32, then to the dtype.  A float64
+ * tensor never gets mode F32 (params.c). */
 static void gen_trunc_normal_f64(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    wi_gen_by_groups(trunc_f64, p, s, n, o, WI_GROUP64, 8);
+    wi_groups_fn fn = trunc_f64;
+    switch (p->trunc_normal.mode) {
+    case WI_TM_NORMAL:
+        fn = clamped_f64;
+        break;
+    case WI_TM_FAR:
+        fn = far_f64;
+        break;
+    case WI_TM_F32: /* never for float64 */
+    case WI_TM_F64:
+        break;
+    }
+    wi_gen_by_groups(fn, p, s, n, o, WI_GROUP64, 8);
 }
 
-static void gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, wi_groups_fn fn32,
-                         uint16_t (*narrow)(float))
+static void gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, wi_groups_fn clamped,
+                         wi_groups_fn inverse, uint16_t (*narrow)(float))
 {
-    if (p->trunc_normal.mode == WI_TM_F64 || p->trunc_normal.mode == WI_TM_FAR)
+    switch (p->trunc_normal.mode) {
+    case WI_TM_NORMAL:
+        wi_gen_by_groups(clamped, p, s, n, o, WI_GROUP32, wi_itemsize(dt));
+        break;
+    case WI_TM_F32:
+        wi_gen_by_groups(inverse, p, s, n, o, WI_GROUP32, wi_itemsize(dt));
+        break;
+    case WI_TM_F64:
         wi_gen_narrowed(trunc_f64, p, s, n, o, dt, narrow);
-    else
-        wi_gen_by_groups(fn32, p, s, n, o, WI_GROUP32, wi_itemsize(dt));
+        break;
+    case WI_TM_FAR:
+        wi_gen_narrowed(far_f64, p, s, n, o, dt, narrow);
+        break;
+    }
 }
 
 static void gen_trunc_normal_f16(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    gen_trunc_32(p, s, n, o, WI_F16, trunc_f16, wi_f32_to_f16);
+    gen_trunc_32(p, s, n, o, WI_F16, clamped_f16, trunc_f16, wi_f32_to_f16);
 }
 
 static void gen_trunc_normal_bf16(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    gen_trunc_32(p, s, n, o, WI_BF16, trunc_bf16, wi_f32_to_bf16);
+    gen_trunc_32(p, s, n, o, WI_BF16, clamped_bf16, trunc_bf16, wi_f32_to_bf16);
 }
 
 static void gen_trunc_normal_f32(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    gen_trunc_32(p, s, n, o, WI_F32, trunc_f32, NULL);
+    gen_trunc_32(p, s, n, o, WI_F32, clamped_f32, trunc_f32, NULL);
 }
 
 /* constant: the value's bits (no random numbers) */
