@@ -400,8 +400,21 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
 /* `count` whole groups from group `group`: WI_INFLIGHT groups' Philox words
  * at a time (independent chains hide the round latency), then their values;
  * leftover groups one at a time.  Streaming stores need a 64-byte aligned
- * output. */
+ * output.  NAME##_values, a batch's values and stores, is out of line: the
+ * Philox call clobbers every vector register, and inside one loop GCC kept
+ * the transform's constants in registers, storing ~20 of them to the stack
+ * before each call and loading them after (normal_, AVX-512); on its own it
+ * loads them once per batch and stores nothing. */
 #define WI_GROUPS(NAME, VT, NV, VALUES, ET, GLEN, STORE)                                        \
+    static __attribute__((noinline)) void NAME##_values(const wi_params *p, int n, vu xw[][VPG32], \
+                                                        vu yw[][VPG32], ET *o, int nt)          \
+    {                                                                                          \
+        for (int j = 0; j < n; j++) {                                                          \
+            VT v[NV];                                                                          \
+            VALUES(p, xw[j], yw[j], v);                                                        \
+            STORE(o + j * (GLEN), v, nt);                                                      \
+        }                                                                                      \
+    }                                                                                          \
     static void NAME(const wi_params *p, uint64_t group, size_t count, void *out)              \
     {                                                                                          \
         wi_keys k;                                                                             \
@@ -414,18 +427,12 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
             if (nt && WI_TLB_AHEAD)                                                            \
                 warm_tlb(o + i * (GLEN));                                                      \
             philox_batch(&k, group + i, xw, yw);                                               \
-            for (int j = 0; j < WI_INFLIGHT; j++) {                                            \
-                VT v[NV];                                                                      \
-                VALUES(p, xw[j], yw[j], v);                                                    \
-                STORE(o + (i + j) * (GLEN), v, nt);                                            \
-            }                                                                                  \
+            NAME##_values(p, WI_INFLIGHT, xw, yw, o + i * (GLEN), nt);                         \
         }                                                                                      \
         for (; i < count; i++) {                                                               \
             vu xw[1][VPG32], yw[1][VPG32];                                                     \
-            VT v[NV];                                                                          \
             philox_one(&k, group + i, xw, yw);                                                 \
-            VALUES(p, xw[0], yw[0], v);                                                        \
-            STORE(o + i * (GLEN), v, nt);                                                      \
+            NAME##_values(p, 1, xw, yw, o + i * (GLEN), nt);                                   \
         }                                                                                      \
         store_fence(nt);                                                                       \
     }
