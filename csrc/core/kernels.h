@@ -34,6 +34,17 @@
 #define WI_GROUP32 32u /* elements of a 32-bit dtype per group of 8 blocks */
 #define WI_GROUP64 16u /* float64 elements per group */
 
+/* How a trunc normal fill makes its values, chosen per call from the window
+ * in standard units [al, be] (so the mapping stays a function of the call):
+ *   NORMAL: window wider than every value Box-Muller can reach: normal values;
+ *   F32:    inverse CDF in float32 (32-bit dtypes, tail probabilities >= 2^-120);
+ *   F64:    inverse CDF in float64, with the float64 element mapping (32-bit
+ *           dtypes round the float64 value to float32 first);
+ *   FAR:    window beyond float64 tail probabilities (> ~37 sigma out): an
+ *           exponential tail from the near edge (float64 mapping).
+ * Every mode clamps to [lo, hi], which only rounding can reach. */
+typedef enum { WI_TM_NORMAL = 0, WI_TM_F32 = 1, WI_TM_F64 = 2, WI_TM_FAR = 3 } wi_trunc_mode;
+
 /* Parameters after validation (params.c, wi_prepare), in the precision each
  * dtype computes in: f32 for float16, bfloat16 and float32, f64 for float64
  * (and for trunc normal's float64 modes on every dtype).  The union's member
@@ -55,7 +66,7 @@ typedef struct {
             uint64_t bits; /* the value's bits in the target dtype */
         } constant;
         struct {
-            int mode;   /* how values are made: WI_TM_* */
+            wi_trunc_mode mode; /* how values are made */
             int pieces; /* F32 mode: the quantile pieces the window's s can reach (WI_TQ_*) */
             /* below, above: the probabilities below a and above b; mass: of
              * [a, b]; lo, hi: the clamp bounds, the dtype's values nearest
@@ -70,16 +81,6 @@ typedef struct {
 /* Validated spec -> parameters of a fill of this dtype (params.c). */
 void wi_prepare(const wi_spec *spec, wi_dtype dtype, wi_params *p);
 
-/* How a trunc normal fill makes its values, chosen per call from the window
- * in standard units [al, be] (so the mapping stays a function of the call):
- *   NORMAL: window wider than every value Box-Muller can reach: normal values;
- *   F32:    inverse CDF in float32 (32-bit dtypes, tail probabilities >= 2^-120);
- *   F64:    inverse CDF in float64, with the float64 element mapping (32-bit
- *           dtypes round the float64 value to float32 first);
- *   FAR:    window beyond float64 tail probabilities (> ~37 sigma out): an
- *           exponential tail from the near edge (float64 mapping).
- * Every mode clamps to [lo, hi], which only rounding can reach. */
-enum { WI_TM_NORMAL = 0, WI_TM_F32 = 1, WI_TM_F64 = 2, WI_TM_FAR = 3 };
 enum { WI_TQ_CENTRE = 1, WI_TQ_MIDDLE = 2, WI_TQ_TAIL = 4 }; /* s >= S0, S1 <= s < S0, s < S1 */
 
 /* Write `count` whole groups, starting at group `group`, to out. */

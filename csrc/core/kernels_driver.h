@@ -17,10 +17,10 @@
  *            groups g .. g+n-1 in kernels.h's layout; q_words(w, h)
  *   f32      f_set add sub mul div sqrt fma min max from_i32 from_u32 bits
  *            from_bits ge le sel neg_where
- *   u32      u_set add sub and xor xor_and srl sll sra bit
+ *   u32      u_set add sub and xor xor_and not srl sll sra bit
  *   f64      d_set add sub mul div sqrt fma min max from_u52 from_u53
  *            from_top12 bits from_bits ge le eq sel neg_where
- *   u64      q_set add sub and xor xor_and srl sll bit
+ *   u64      q_set add sub and xor xor_and not srl sll bit
  *   stores   store_f32, store_f64 (nt: streaming), store_f16_group,
  *            store_bf16_group (a group's 32 values, rounded to nearest
  *            even), store_fence
@@ -143,7 +143,7 @@ static WI_ALWAYS_INLINE vf trunc_ps(const wi_params *p, vu w)
 {
     const vf scale = f_set(0x1p-32f), half = f_set(0x1p-33f), mass = f_set(p->trunc_normal.f32.mass);
     vf u = f_fma(f_from_u32(w), scale, half);
-    vf v = f_fma(f_from_u32(u_xor(w, u_set(0xFFFFFFFFu))), scale, half);
+    vf v = f_fma(f_from_u32(u_not(w)), scale, half);
     vf lower = f_fma(u, mass, f_set(p->trunc_normal.f32.below));
     vf upper = f_fma(v, mass, f_set(p->trunc_normal.f32.above));
     mf left = f_le(lower, upper);
@@ -172,14 +172,18 @@ static WI_ALWAYS_INLINE void normal_g32(const wi_params *p, const vu *xw, const 
     normal_values32(p->normal.f32.mean, p->normal.f32.std, xw, yw, v);
 }
 
+/* trunc normal, one group function per mode (WI_TM_*), chosen once per call:
+ * NORMAL, Box-Muller values clamped to the window */
+static WI_ALWAYS_INLINE void clamped_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
+{
+    normal_values32(p->trunc_normal.f32.mean, p->trunc_normal.f32.std, xw, yw, v);
+    for (int h = 0; h < 2 * VPG32; h++)
+        v[h] = clamp_ps(p, v[h]);
+}
+
+/* F32, the inverse CDF in float32 */
 static WI_ALWAYS_INLINE void trunc_g32(const wi_params *p, const vu *xw, const vu *yw, vf *v)
 {
-    if (p->trunc_normal.mode == WI_TM_NORMAL) {
-        normal_values32(p->trunc_normal.f32.mean, p->trunc_normal.f32.std, xw, yw, v);
-        for (int h = 0; h < 2 * VPG32; h++)
-            v[h] = clamp_ps(p, v[h]);
-        return;
-    }
     for (int h = 0; h < VPG32; h++) {
         v[h] = trunc_ps(p, xw[h]);
         v[VPG32 + h] = trunc_ps(p, yw[h]);
@@ -280,7 +284,7 @@ static WI_ALWAYS_INLINE vd trunc_pd(const wi_params *p, vq w)
 {
     const vd scale = d_set(0x1p-52), half = d_set(0.5), mass = d_set(p->trunc_normal.f64.mass);
     vd u = d_mul(d_add(d_from_u52(q_srl(w, 12)), half), scale);
-    vd v = d_mul(d_add(d_from_u52(q_srl(q_xor(w, q_set(~0ull)), 12)), half), scale);
+    vd v = d_mul(d_add(d_from_u52(q_srl(q_not(w), 12)), half), scale);
     vd lower = d_fma(u, mass, d_set(p->trunc_normal.f64.below));
     vd upper = d_fma(v, mass, d_set(p->trunc_normal.f64.above));
     md left = d_le(lower, upper);
@@ -325,21 +329,26 @@ static WI_ALWAYS_INLINE void normal_g64(const wi_params *p, const vu *xw, const 
     normal_values64(p->normal.f64.mean, p->normal.f64.std, xw, yw, v);
 }
 
+/* trunc normal by mode, as for 32 lanes: NORMAL */
+static WI_ALWAYS_INLINE void clamped_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
+{
+    normal_values64(p->trunc_normal.f64.mean, p->trunc_normal.f64.std, xw, yw, v);
+    for (int h = 0; h < 2 * VPG64; h++)
+        v[h] = clamp_pd(p, v[h]);
+}
+
+/* FAR, the exponential tail */
+static WI_ALWAYS_INLINE void far_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
+{
+    for (int h = 0; h < VPG64; h++) {
+        v[h] = far_pd(p, q_words(xw, h));
+        v[VPG64 + h] = far_pd(p, q_words(yw, h));
+    }
+}
+
+/* F64, the inverse CDF in float64 */
 static WI_ALWAYS_INLINE void trunc_g64(const wi_params *p, const vu *xw, const vu *yw, vd *v)
 {
-    if (p->trunc_normal.mode == WI_TM_NORMAL) {
-        normal_values64(p->trunc_normal.f64.mean, p->trunc_normal.f64.std, xw, yw, v);
-        for (int h = 0; h < 2 * VPG64; h++)
-            v[h] = clamp_pd(p, v[h]);
-        return;
-    }
-    if (p->trunc_normal.mode == WI_TM_FAR) {
-        for (int h = 0; h < VPG64; h++) {
-            v[h] = far_pd(p, q_words(xw, h));
-            v[VPG64 + h] = far_pd(p, q_words(yw, h));
-        }
-        return;
-    }
     for (int h = 0; h < VPG64; h++) {
         v[h] = trunc_pd(p, q_words(xw, h));
         v[VPG64 + h] = trunc_pd(p, q_words(yw, h));
@@ -391,8 +400,21 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
 /* `count` whole groups from group `group`: WI_INFLIGHT groups' Philox words
  * at a time (independent chains hide the round latency), then their values;
  * leftover groups one at a time.  Streaming stores need a 64-byte aligned
- * output. */
+ * output.  NAME##_values, a batch's values and stores, is out of line: the
+ * Philox call clobbers every vector register, and inside one loop GCC kept
+ * the transform's constants in registers, storing ~20 of them to the stack
+ * before each call and loading them after (normal_, AVX-512); on its own it
+ * loads them once per batch and stores nothing. */
 #define WI_GROUPS(NAME, VT, NV, VALUES, ET, GLEN, STORE)                                        \
+    static __attribute__((noinline)) void NAME##_values(const wi_params *p, int n, vu xw[][VPG32], \
+                                                        vu yw[][VPG32], ET *o, int nt)          \
+    {                                                                                          \
+        for (int j = 0; j < n; j++) {                                                          \
+            VT v[NV];                                                                          \
+            VALUES(p, xw[j], yw[j], v);                                                        \
+            STORE(o + j * (GLEN), v, nt);                                                      \
+        }                                                                                      \
+    }                                                                                          \
     static void NAME(const wi_params *p, uint64_t group, size_t count, void *out)              \
     {                                                                                          \
         wi_keys k;                                                                             \
@@ -405,18 +427,12 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
             if (nt && WI_TLB_AHEAD)                                                            \
                 warm_tlb(o + i * (GLEN));                                                      \
             philox_batch(&k, group + i, xw, yw);                                               \
-            for (int j = 0; j < WI_INFLIGHT; j++) {                                            \
-                VT v[NV];                                                                      \
-                VALUES(p, xw[j], yw[j], v);                                                    \
-                STORE(o + (i + j) * (GLEN), v, nt);                                            \
-            }                                                                                  \
+            NAME##_values(p, WI_INFLIGHT, xw, yw, o + i * (GLEN), nt);                         \
         }                                                                                      \
         for (; i < count; i++) {                                                               \
             vu xw[1][VPG32], yw[1][VPG32];                                                     \
-            VT v[NV];                                                                          \
             philox_one(&k, group + i, xw, yw);                                                 \
-            VALUES(p, xw[0], yw[0], v);                                                        \
-            STORE(o + i * (GLEN), v, nt);                                                      \
+            NAME##_values(p, 1, xw, yw, o + i * (GLEN), nt);                                   \
         }                                                                                      \
         store_fence(nt);                                                                       \
     }
@@ -429,7 +445,9 @@ static WI_ALWAYS_INLINE void warm_tlb(const void *at)
 
 WI_GROUPS_FOR_DTYPES(uniform, uniform_g32, uniform_g64)
 WI_GROUPS_FOR_DTYPES(normal, normal_g32, normal_g64)
+WI_GROUPS_FOR_DTYPES(clamped, clamped_g32, clamped_g64)
 WI_GROUPS_FOR_DTYPES(trunc, trunc_g32, trunc_g64)
+WI_GROUPS(far_f64, vd, 2 * VPG64, far_g64, double, WI_GROUP64, store_f64_group)
 
 /* ------------------------------------------------------- table entries */
 
@@ -443,34 +461,57 @@ WI_DTYPES(WI_GEN_BY_GROUPS_, uniform)
 WI_DTYPES(WI_GEN_BY_GROUPS_, normal)
 
 /* trunc normal: the float64 modes (F64, FAR) map elements as float64 does;
- * 32-bit dtypes round those values to float32, then to the dtype */
+ * 32-bit dtypes round those values to float32, then to the dtype.  A float64
+ * tensor never gets mode F32 (params.c). */
 static void gen_trunc_normal_f64(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    wi_gen_by_groups(trunc_f64, p, s, n, o, WI_GROUP64, 8);
+    wi_groups_fn fn = trunc_f64;
+    switch (p->trunc_normal.mode) {
+    case WI_TM_NORMAL:
+        fn = clamped_f64;
+        break;
+    case WI_TM_FAR:
+        fn = far_f64;
+        break;
+    case WI_TM_F32: /* never for float64 */
+    case WI_TM_F64:
+        break;
+    }
+    wi_gen_by_groups(fn, p, s, n, o, WI_GROUP64, 8);
 }
 
-static void gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, wi_groups_fn fn32,
-                         uint16_t (*narrow)(float))
+static void gen_trunc_32(const wi_params *p, uint64_t s, size_t n, void *o, wi_dtype dt, wi_groups_fn clamped,
+                         wi_groups_fn inverse, uint16_t (*narrow)(float))
 {
-    if (p->trunc_normal.mode == WI_TM_F64 || p->trunc_normal.mode == WI_TM_FAR)
+    switch (p->trunc_normal.mode) {
+    case WI_TM_NORMAL:
+        wi_gen_by_groups(clamped, p, s, n, o, WI_GROUP32, wi_itemsize(dt));
+        break;
+    case WI_TM_F32:
+        wi_gen_by_groups(inverse, p, s, n, o, WI_GROUP32, wi_itemsize(dt));
+        break;
+    case WI_TM_F64:
         wi_gen_narrowed(trunc_f64, p, s, n, o, dt, narrow);
-    else
-        wi_gen_by_groups(fn32, p, s, n, o, WI_GROUP32, wi_itemsize(dt));
+        break;
+    case WI_TM_FAR:
+        wi_gen_narrowed(far_f64, p, s, n, o, dt, narrow);
+        break;
+    }
 }
 
 static void gen_trunc_normal_f16(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    gen_trunc_32(p, s, n, o, WI_F16, trunc_f16, wi_f32_to_f16);
+    gen_trunc_32(p, s, n, o, WI_F16, clamped_f16, trunc_f16, wi_f32_to_f16);
 }
 
 static void gen_trunc_normal_bf16(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    gen_trunc_32(p, s, n, o, WI_BF16, trunc_bf16, wi_f32_to_bf16);
+    gen_trunc_32(p, s, n, o, WI_BF16, clamped_bf16, trunc_bf16, wi_f32_to_bf16);
 }
 
 static void gen_trunc_normal_f32(const wi_params *p, uint64_t s, size_t n, void *o)
 {
-    gen_trunc_32(p, s, n, o, WI_F32, trunc_f32, NULL);
+    gen_trunc_32(p, s, n, o, WI_F32, clamped_f32, trunc_f32, NULL);
 }
 
 /* constant: the value's bits (no random numbers) */

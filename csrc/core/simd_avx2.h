@@ -108,6 +108,7 @@ static inline vu u_add(vu a, vu b) { return _mm256_add_epi32(a, b); }
 static inline vu u_sub(vu a, vu b) { return _mm256_sub_epi32(a, b); }
 static inline vu u_and(vu a, vu b) { return _mm256_and_si256(a, b); }
 static inline vu u_xor(vu a, vu b) { return _mm256_xor_si256(a, b); }
+static inline vu u_not(vu a) { return _mm256_xor_si256(a, _mm256_set1_epi32(-1)); }
 static inline vu u_xor_and(vu x, vu y, vu m) { return _mm256_xor_si256(x, _mm256_and_si256(y, m)); }
 #define u_srl(x, n) _mm256_srli_epi32(x, n)
 #define u_sll(x, n) _mm256_slli_epi32(x, n)
@@ -158,6 +159,7 @@ static inline vq q_add(vq a, vq b) { return _mm256_add_epi64(a, b); }
 static inline vq q_sub(vq a, vq b) { return _mm256_sub_epi64(a, b); }
 static inline vq q_and(vq a, vq b) { return _mm256_and_si256(a, b); }
 static inline vq q_xor(vq a, vq b) { return _mm256_xor_si256(a, b); }
+static inline vq q_not(vq a) { return _mm256_xor_si256(a, _mm256_set1_epi64x(-1)); }
 static inline vq q_xor_and(vq x, vq y, vq m) { return _mm256_xor_si256(x, _mm256_and_si256(y, m)); }
 #define q_srl(x, n) _mm256_srli_epi64(x, n)
 #define q_sll(x, n) _mm256_slli_epi64(x, n)

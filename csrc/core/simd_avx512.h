@@ -144,6 +144,10 @@ static inline vu u_add(vu a, vu b) { return _mm512_add_epi32(a, b); }
 static inline vu u_sub(vu a, vu b) { return _mm512_sub_epi32(a, b); }
 static inline vu u_and(vu a, vu b) { return _mm512_and_si512(a, b); }
 static inline vu u_xor(vu a, vu b) { return _mm512_xor_si512(a, b); }
+/* NOT as a ternary-logic op on its own register: GCC 12 compiles x ^ ~0 to
+ * vpternlogd with x from memory and a stale register as destination, a false
+ * dependency that chained a trunc_normal_ loop's iterations (-33 % there) */
+static inline vu u_not(vu a) { return _mm512_ternarylogic_epi32(a, a, a, 0x55); }
 static inline vu u_xor_and(vu x, vu y, vu m) { return _mm512_ternarylogic_epi32(x, y, m, 0x78); } /* x ^ (y & m) */
 #define u_srl(x, n) _mm512_srli_epi32(x, n)
 #define u_sll(x, n) _mm512_slli_epi32(x, n)
@@ -177,6 +181,7 @@ static inline vq q_add(vq a, vq b) { return _mm512_add_epi64(a, b); }
 static inline vq q_sub(vq a, vq b) { return _mm512_sub_epi64(a, b); }
 static inline vq q_and(vq a, vq b) { return _mm512_and_si512(a, b); }
 static inline vq q_xor(vq a, vq b) { return _mm512_xor_si512(a, b); }
+static inline vq q_not(vq a) { return _mm512_ternarylogic_epi64(a, a, a, 0x55); } /* as u_not */
 static inline vq q_xor_and(vq x, vq y, vq m) { return _mm512_ternarylogic_epi64(x, y, m, 0x78); }
 #define q_srl(x, n) _mm512_srli_epi64(x, n)
 #define q_sll(x, n) _mm512_slli_epi64(x, n)

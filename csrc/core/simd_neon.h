@@ -125,6 +125,7 @@ static inline vu u_add(vu a, vu b) { return vaddq_u32(a, b); }
 static inline vu u_sub(vu a, vu b) { return vsubq_u32(a, b); }
 static inline vu u_and(vu a, vu b) { return vandq_u32(a, b); }
 static inline vu u_xor(vu a, vu b) { return veorq_u32(a, b); }
+static inline vu u_not(vu a) { return vmvnq_u32(a); }
 static inline vu u_xor_and(vu x, vu y, vu m) { return veorq_u32(x, vandq_u32(y, m)); }
 #define u_srl(x, n) vshrq_n_u32(x, n)
 #define u_sll(x, n) vshlq_n_u32(x, n)
@@ -161,6 +162,7 @@ static inline vq q_add(vq a, vq b) { return vaddq_u64(a, b); }
 static inline vq q_sub(vq a, vq b) { return vsubq_u64(a, b); }
 static inline vq q_and(vq a, vq b) { return vandq_u64(a, b); }
 static inline vq q_xor(vq a, vq b) { return veorq_u64(a, b); }
+static inline vq q_not(vq a) { return veorq_u64(a, vdupq_n_u64(~0ull)); }
 static inline vq q_xor_and(vq x, vq y, vq m) { return veorq_u64(x, vandq_u64(y, m)); }
 #define q_srl(x, n) vshrq_n_u64(x, n)
 #define q_sll(x, n) vshlq_n_u64(x, n)

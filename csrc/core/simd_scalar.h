@@ -123,6 +123,7 @@ static inline vu u_add(vu a, vu b) { return a + b; }
 static inline vu u_sub(vu a, vu b) { return a - b; }
 static inline vu u_and(vu a, vu b) { return a & b; }
 static inline vu u_xor(vu a, vu b) { return a ^ b; }
+static inline vu u_not(vu a) { return ~a; }
 static inline vu u_xor_and(vu x, vu y, vu m) { return x ^ (y & m); }
 static inline vu u_srl(vu x, int n) { return x >> n; }
 static inline vu u_sll(vu x, int n) { return x << n; }
@@ -156,6 +157,7 @@ static inline vq q_add(vq a, vq b) { return a + b; }
 static inline vq q_sub(vq a, vq b) { return a - b; }
 static inline vq q_and(vq a, vq b) { return a & b; }
 static inline vq q_xor(vq a, vq b) { return a ^ b; }
+static inline vq q_not(vq a) { return ~a; }
 static inline vq q_xor_and(vq x, vq y, vq m) { return x ^ (y & m); }
 static inline vq q_srl(vq x, int n) { return x >> n; }
 static inline vq q_sll(vq x, int n) { return x << n; }
