@@ -3,6 +3,7 @@ programs of their own (libFuzzer, the path comparison on x86 and on arm64
 under qemu, ThreadSanitizer): the sources and per-file flags come from
 csrc/core/sources.txt, the list CMakeLists.txt reads too."""
 
+import functools
 import os
 import platform
 import subprocess
@@ -21,15 +22,24 @@ def host_arch():
     return {"amd64": "x86_64", "arm64": "aarch64"}.get(m, m)
 
 
-def core_sources(arch=None, replace=None):
+@functools.lru_cache(maxsize=None)
+def is_gcc(cc):
+    """Whether the compiler (a tuple, as cc is passed to build) is GCC."""
+    r = subprocess.run([*cc, "-dM", "-E", "-x", "c", os.devnull], capture_output=True, text=True)
+    return "__GNUC__" in r.stdout and "__clang__" not in r.stdout
+
+
+def core_sources(arch=None, replace=None, gcc=True):
     """[(path, extra flags)] of the core for arch (default: this machine's);
-    replace maps a file name to a source used instead."""
+    replace maps a file name to a source used instead; flags written gnu:-fx
+    are kept (as -fx) for GCC only."""
     arch = arch or host_arch()
     out = []
     for line in (CORE / "sources.txt").read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, where, *flags = line.split()
+        flags = [f[4:] if f.startswith("gnu:") else f for f in flags if gcc or not f.startswith("gnu:")]
         if where in ("any", arch):
             out.append((Path((replace or {}).get(name, CORE / name)), flags))
     return out
@@ -45,7 +55,7 @@ def build(cc, flags, programs, out, tmp, arch=None, replace=None, link=(), reuse
     """Compile the core and `programs` (C sources) with cc and flags into the
     executable `out`; objects go to tmp.  With reuse (the tmp of an earlier
     build with the same compiler and flags), only replaced files compile."""
-    units = [(s, ["-std=c11", *f]) for s, f in core_sources(arch, replace)] + \
+    units = [(s, ["-std=c11", *f]) for s, f in core_sources(arch, replace, is_gcc(tuple(cc)))] + \
         [(Path(p), ["-std=gnu11"]) for p in programs]
     replaced = {str(Path(p)) for p in (replace or {}).values()}
     jobs, objs = [], []
