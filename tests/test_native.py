@@ -14,6 +14,8 @@
 * tests/native/tsan_pool.c runs the thread pool under ThreadSanitizer while
   threads fill at once and switch thread counts and paths; a planted race
   must be caught.
+* tools/ceiling.py and tools/compare_cores.py (the figures of README's Speed
+  section) still build against the core and report every case.
 
 Skipped, with the reason, where the tools are missing (Debian: apt-get
 install gcc-aarch64-linux-gnu qemu-user; TSan comes with gcc), unless
@@ -178,20 +180,19 @@ def test_thread_sanitizer_catches_a_planted_race(tsan, tmp_path):
     assert r.returncode != 0 and "WARNING: ThreadSanitizer: data race" in r.stderr, r.stderr[-3000:]
 
 
-def _ceiling_tool():
-    """tools/ceiling.py, imported from the source tree."""
+def _tool(name):
+    """tools/<name>.py, imported from the source tree."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
     try:
-        import ceiling
+        return __import__(name)
     finally:
         sys.path.pop(0)
-    return ceiling
 
 
 def test_ceiling_tool_measures_raw_philox(tmp_path):
     """tools/ceiling.py (the compute ceilings quoted for issue 12) still
     builds against the primitive headers and measures a rate."""
-    ceiling = _ceiling_tool()
+    ceiling = _tool("ceiling")
     [(path, n, rate)] = ceiling.philox_rates(["scalar"], tmp_path)
     assert (path, n) == ("scalar", 1) and rate > 1e6
 
@@ -201,8 +202,19 @@ def test_ceiling_tool_compares_the_tlb_prefetch(tmp_path):
     """tools/ceiling.py's out-of-cache section builds the core with and
     without the kernels' TLB prefetch and reports both, per thread count and
     page size (the figures quoted in README's Speed section)."""
-    ceiling = _ceiling_tool()
+    ceiling = _tool("ceiling")
     rows = ceiling.big_fill_rates(tmp_path, rounds=2)
     assert [(t, p, d) for t, p, d, *_ in rows] == [
         (t, p, d) for t in (1, 2) for p in ("4k", "2m") for d in ("uniform_", "normal_")]
     assert all(min(on, off, ratio, q1, q3) > 0.01 for _, _, _, on, off, ratio, (q1, q3) in rows)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="dlopen of two builds, tested on Linux")
+def test_compare_cores_times_two_builds_in_one_process(tmp_path):
+    """tools/compare_cores.py (the paired in-cache figures of README's Speed
+    section) builds two cores as shared libraries and reports every case,
+    here for the portable path and this tree's core twice."""
+    rows = _tool("compare_cores").compare(CORE, CORE, ["scalar"], 2, tmp_path)
+    assert [r[0] for r in rows] == ["scalar"] * 7
+    assert len({r[1] for r in rows}) == 7
+    assert all(min(ra, rb, ratio, q1, q3) > 0 for _, _, ra, rb, ratio, (q1, q3) in rows)
