@@ -28,7 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tools"))
 import native_build  # noqa: E402
+from ceiling import available_paths  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "compare_cores"
 CC = shlex.split(os.environ.get("CC", "cc"))
@@ -46,6 +48,11 @@ def build_core(core, out, tmp):
                               replace=units)
 
 
+def row_text(row):
+    p, case, ra, rb, ratio, (q1, q3) = row
+    return f"{p:10s} {case:34s} A {ra:6.3f}  B {rb:6.3f}  B/A {ratio:.3f} (quartiles {q1:.3f}-{q3:.3f})"
+
+
 def compare(a, b, paths, rounds, tmp):
     """[(path, case, A's rate, B's rate, median B/A, (quartiles))], rates in
     G elements/s."""
@@ -60,8 +67,7 @@ def compare(a, b, paths, rounds, tmp):
         for line in out.splitlines():
             p, case, ra, rb, ratio, q1, q3 = line.split("\t")
             rows.append((p, case, float(ra), float(rb), float(ratio), (float(q1), float(q3))))
-            print(f"  {p:10s} {case:34s} A {float(ra):6.3f}  B {float(rb):6.3f}  B/A {float(ratio):.3f}"
-                  f" (quartiles {float(q1):.3f}-{float(q3):.3f})", file=sys.stderr)
+            print(f"  {row_text(rows[-1])}", file=sys.stderr)
     return rows
 
 
@@ -73,18 +79,13 @@ def main(argv=None):
     ap.add_argument("--paths", help="comma-separated kernel paths (default: every one this CPU runs)")
     ap.add_argument("--json", help="also write the rows to this file")
     args = ap.parse_args(argv)
-    if args.paths:
-        paths = args.paths.split(",")
-    else:
-        out = subprocess.run([sys.executable, "-c", "import weightinit; print(' '.join(weightinit.available_isas()))"],
-                             capture_output=True, text=True, check=True)
-        paths = out.stdout.split()[::-1]
+    paths = args.paths.split(",") if args.paths else available_paths()[::-1]
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         rows = compare(args.a, args.b, paths, args.rounds, tmp)
     print(f"A {args.a}, B {args.b}: in cache, one thread, G elements/s; medians of {args.rounds} paired rounds")
-    for p, case, ra, rb, ratio, (q1, q3) in rows:
-        print(f"{p:10s} {case:34s} A {ra:6.3f}  B {rb:6.3f}  B/A {ratio:.3f} (quartiles {q1:.3f}-{q3:.3f})")
+    for row in rows:
+        print(row_text(row))
     print(f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"a": args.a, "b": args.b, "rounds": args.rounds, "rows": rows},

@@ -12,20 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "timing.h"
 
 int main(int argc, char **argv)
 {
@@ -62,7 +50,7 @@ int main(int argc, char **argv)
             if (r > 0) /* the first fill is a warm-up */
                 sec[r - 1] = now() - t0;
         }
-        qsort(sec, RUNS, sizeof sec[0], cmp);
+        qsort(sec, RUNS, sizeof sec[0], by_value);
         printf("%s\t%.3f\n", d == 0 ? "uniform_" : "normal_", (double)n / sec[RUNS / 2] / threads * 1e-9);
     }
     status = 0;

@@ -5,14 +5,8 @@
  * tools/ceiling.py, run only where the CPU has AVX-512. */
 #include <immintrin.h>
 #include <stdio.h>
-#include <time.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "timing.h"
 
 #define ITER 5000000L
 #define K 6

@@ -6,14 +6,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "timing.h"
 
 static __attribute__((noinline)) void batch(const wi_keys *k, uint64_t g, vu xw[][WI_VPG32], vu yw[][WI_VPG32])
 {

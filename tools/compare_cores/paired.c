@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "../ceiling/timing.h"
 
 typedef wi_status (*fill_fn)(const wi_view *, const wi_region *, const wi_spec *);
 typedef wi_status (*set_fn)(const char *);
@@ -24,19 +25,6 @@ static const char *case_names[CASES] = {
     "trunc_normal_(std=0.02) float32", "trunc_normal_(std=0.02) bfloat16",
     "trunc_normal_(a=-2, b=2) float32", "trunc_normal_(a=-6, b=6) float32",
 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void spec_of(int c, wi_spec *s, wi_dtype *dt)
 {
